@@ -1,0 +1,201 @@
+//! `loopbook build`: the pipeline from `book.toml` to a written site.
+//!
+//! config → sources → parse → resolve → render → write. Each stage reports problems as
+//! diagnostics; the build goes as far as it can so that one run shows every problem,
+//! and writes nothing when any error was found.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::config::{self, Config, ConfigError};
+use crate::diagnostics::{Diagnostic, Severity, SourceMap};
+use crate::doc::FileId;
+use crate::{parse, render, resolve, sources, write};
+
+/// What the command line can change about a build.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// The folder holding `book.toml`.
+    pub dir: PathBuf,
+    pub dest_dir: Option<PathBuf>,
+    pub base_url: Option<String>,
+    /// Warnings fail the build.
+    pub strict: bool,
+}
+
+/// The outcome of a build that ran (whether or not the site had errors).
+#[derive(Debug)]
+pub struct BuildReport {
+    pub pages: usize,
+    pub output: PathBuf,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The files diagnostics point into; `book.toml` is file 0.
+    pub sources: SourceMap,
+    pub elapsed: Duration,
+    /// Whether the site was written (false when it had errors).
+    pub written: bool,
+    pub files_written: usize,
+}
+
+impl BuildReport {
+    pub fn errors(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count()
+    }
+}
+
+/// Why a build could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Sources(#[from] sources::SourcesError),
+}
+
+/// Hooks for showing progress; the command line draws a bar, tests pass nothing.
+pub trait Progress: Sync {
+    fn start(&self, _pages: usize) {}
+    fn page_done(&self) {}
+}
+
+impl Progress for () {}
+
+/// Builds the book in `options.dir`.
+pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildReport, BuildError> {
+    let started = Instant::now();
+    let config = load_config(options)?;
+    let source_map = SourceMap::default();
+    register_config_file(&config, &source_map);
+    let mut diagnostics = Vec::new();
+
+    let discovered = sources::discover(&config)?;
+    progress.start(discovered.pages.len());
+    let parsed = parse::parse_pages(&config, &discovered.pages, &source_map);
+
+    let summary = read_summary(
+        &config,
+        discovered.summary.as_deref(),
+        &source_map,
+        &mut diagnostics,
+    );
+    let summary_ref = summary.as_ref().map(|(file, text)| (*file, text.as_ref()));
+    let site = resolve::resolve(&config, parsed, summary_ref, &source_map, &mut diagnostics);
+
+    let theme = match render::theme::load(&config) {
+        Ok(theme) => Some(theme),
+        Err(theme_diagnostics) => {
+            diagnostics.extend(theme_diagnostics);
+            None
+        }
+    };
+    let files = theme.as_ref().map(|theme| {
+        let (files, render_diagnostics) = render::render_site(&config, &site, theme);
+        diagnostics.extend(render_diagnostics);
+        files
+    });
+
+    if options.strict || config.build.strict {
+        for diagnostic in &mut diagnostics {
+            diagnostic.severity = Severity::Error;
+        }
+    }
+    sort_diagnostics(&mut diagnostics, &source_map);
+    // A problem inside a file that many pages include is reported once.
+    diagnostics.dedup_by(|a, b| a.location == b.location && a.message == b.message);
+
+    let output = config.output_dir();
+    let has_errors = diagnostics.iter().any(Diagnostic::is_error);
+    let mut files_written = 0;
+    let mut written = false;
+    if let (false, Some(files)) = (has_errors, files) {
+        let mut copies = discovered.static_files.clone();
+        copies.extend(site.assets.iter().cloned());
+        match write::write_site(&output, &config.root, files, &copies) {
+            Ok(summary) => {
+                files_written = summary.written;
+                written = true;
+            }
+            Err(error) => diagnostics.push(
+                Diagnostic::new(Severity::Error, None, error.to_string())
+                    .with_hint("choose another folder with --dest-dir or `[build] build-dir`"),
+            ),
+        }
+    }
+
+    Ok(BuildReport {
+        pages: site.pages.len(),
+        output,
+        diagnostics,
+        sources: source_map,
+        elapsed: started.elapsed(),
+        written,
+        files_written,
+    })
+}
+
+/// Reads `book.toml` and applies the command line's overrides.
+pub fn load_config(options: &BuildOptions) -> Result<Config, ConfigError> {
+    let mut config = config::load(&options.dir)?;
+    if let Some(dest) = &options.dest_dir {
+        config.build.build_dir = std::path::absolute(dest).unwrap_or_else(|_| dest.clone());
+    }
+    if let Some(base_url) = &options.base_url {
+        config.build.base_url = base_url.clone();
+    }
+    Ok(config)
+}
+
+/// `book.toml` is always file 0, which configuration diagnostics refer to.
+fn register_config_file(config: &Config, sources: &SourceMap) -> FileId {
+    let path = config.root.join(config::CONFIG_FILE);
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    sources.add(&path, config::CONFIG_FILE.to_string(), Arc::from(text))
+}
+
+fn read_summary(
+    config: &Config,
+    path: Option<&std::path::Path>,
+    sources: &SourceMap,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<(FileId, Arc<str>)> {
+    let path = path?;
+    let display = parse::loader::display_path(path, &config.root);
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let text: Arc<str> = Arc::from(text);
+            Some((sources.add(path, display, text.clone()), text))
+        }
+        Err(error) => {
+            diagnostics.push(Diagnostic::new(
+                Severity::Error,
+                None,
+                format!("cannot read {display}: {error}"),
+            ));
+            None
+        }
+    }
+}
+
+/// Diagnostics come out by file path, then line: the same order every run.
+fn sort_diagnostics(diagnostics: &mut [Diagnostic], sources: &SourceMap) {
+    diagnostics.sort_by_cached_key(|diagnostic| {
+        let location = diagnostic.location;
+        let path = location
+            .and_then(|location| sources.get(location.file))
+            .map(|file| file.display_path.clone())
+            .unwrap_or_default();
+        let (line, column) = location.map_or((0, 0), |location| (location.line, location.column));
+        (path, line, column, diagnostic.message.clone())
+    });
+}

@@ -1,0 +1,510 @@
+//! `book.toml`: reading it, checking it, and every default in one place.
+//!
+//! mdBook's documented keys are accepted with their meaning (those that do not apply to
+//! loopbook are read and ignored), `[output.*]` and `[preprocessor.*]` tables are kept as
+//! they are, and loopbook's own keys live in their own tables. Any other key is an error
+//! that names the key, its line, and the closest known key.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::diagnostics::{Diagnostic, Severity};
+
+pub const CONFIG_FILE: &str = "book.toml";
+
+/// The checked configuration of one book, with defaults applied and paths made absolute.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The folder holding `book.toml`; no source may be read from outside it.
+    pub root: PathBuf,
+    pub book: BookTable,
+    pub build: BuildTable,
+    pub variables: BTreeMap<String, String>,
+    pub placements: PlacementsTable,
+    pub invite: Option<InviteTable>,
+    pub redirects: BTreeMap<String, String>,
+}
+
+impl Config {
+    pub fn source_dir(&self) -> PathBuf {
+        self.root.join(&self.book.src)
+    }
+
+    pub fn output_dir(&self) -> PathBuf {
+        self.root.join(&self.build.build_dir)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct BookTable {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub src: PathBuf,
+    pub language: String,
+    // mdBook keys loopbook reads but has no use for.
+    pub authors: Vec<String>,
+    pub multilingual: Option<bool>,
+    pub text_direction: Option<String>,
+}
+
+impl Default for BookTable {
+    fn default() -> Self {
+        Self {
+            title: None,
+            description: None,
+            src: PathBuf::from("content"),
+            language: "en".to_string(),
+            authors: Vec::new(),
+            multilingual: None,
+            text_direction: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct BuildTable {
+    pub build_dir: PathBuf,
+    pub theme: String,
+    /// The root document, without extension.
+    pub index: String,
+    pub exclude: Vec<String>,
+    #[serde(rename = "static")]
+    pub static_dirs: Vec<PathBuf>,
+    pub base_url: String,
+    pub pretty_urls: bool,
+    pub strict: bool,
+    pub cname: Option<String>,
+    // mdBook keys loopbook reads but has no use for.
+    pub create_missing: Option<bool>,
+    pub use_default_preprocessors: Option<bool>,
+    pub extra_watch_dirs: Vec<PathBuf>,
+}
+
+impl Default for BuildTable {
+    fn default() -> Self {
+        Self {
+            build_dir: PathBuf::from("public"),
+            theme: "default".to_string(),
+            index: "index".to_string(),
+            exclude: Vec::new(),
+            static_dirs: Vec::new(),
+            base_url: "/".to_string(),
+            pretty_urls: false,
+            strict: false,
+            cname: None,
+            create_missing: None,
+            use_default_preprocessors: None,
+            extra_watch_dirs: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PlacementsTable {
+    pub dir: PathBuf,
+}
+
+impl Default for PlacementsTable {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("placements"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InviteTable {
+    #[serde(default = "default_invite_path")]
+    pub path: String,
+    pub placement: String,
+    #[serde(default = "default_invite_title")]
+    pub title: String,
+}
+
+fn default_invite_path() -> String {
+    "invite".to_string()
+}
+
+fn default_invite_title() -> String {
+    "Invite your friends".to_string()
+}
+
+/// The file as written; checked and completed into a [`Config`].
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct BookToml {
+    book: BookTable,
+    build: BuildTable,
+    variables: BTreeMap<String, toml::Value>,
+    placements: PlacementsTable,
+    invite: Option<InviteTable>,
+    redirects: BTreeMap<String, String>,
+    // Tables that belong to mdBook and its plug-ins: accepted as they are.
+    output: BTreeMap<String, toml::Value>,
+    preprocessor: BTreeMap<String, toml::Value>,
+    rust: Option<toml::Value>,
+}
+
+/// Why a configuration could not be loaded. Each carries diagnostics ready to print.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("no {CONFIG_FILE} in {}", .0.display())]
+    Missing(PathBuf),
+    #[error("cannot read {}: {source}", .path.display())]
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{CONFIG_FILE} is not valid")]
+    Invalid {
+        path: PathBuf,
+        text: String,
+        diagnostics: Vec<Diagnostic>,
+    },
+}
+
+/// Reads and checks `DIR/book.toml`.
+pub fn load(dir: &Path) -> Result<Config, ConfigError> {
+    let path = dir.join(CONFIG_FILE);
+    let text = match std::fs::read(&path) {
+        Ok(bytes) => String::from_utf8(bytes).map_err(|_| invalid_utf8(&path))?,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ConfigError::Missing(dir.to_path_buf()));
+        }
+        Err(source) => return Err(ConfigError::Unreadable { path, source }),
+    };
+    let root = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    parse(&root, &path, text)
+}
+
+fn invalid_utf8(path: &Path) -> ConfigError {
+    ConfigError::Invalid {
+        path: path.to_path_buf(),
+        text: String::new(),
+        diagnostics: vec![
+            Diagnostic::new(Severity::Error, None, format!("{CONFIG_FILE} is not UTF-8"))
+                .with_hint("save the file as UTF-8"),
+        ],
+    }
+}
+
+/// Parses `text` (the contents of `path`) into a configuration rooted at `root`.
+pub fn parse(root: &Path, path: &Path, text: String) -> Result<Config, ConfigError> {
+    let raw: BookToml = match toml::from_str(&text) {
+        Ok(raw) => raw,
+        Err(error) => {
+            let diagnostic = toml_error_diagnostic(&text, &error);
+            return Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                text,
+                diagnostics: vec![diagnostic],
+            });
+        }
+    };
+
+    let mut diagnostics = Vec::new();
+    let variables = variables_as_text(&raw.variables, &text, &mut diagnostics);
+    check_values(&raw, &text, &mut diagnostics);
+    if !diagnostics.is_empty() {
+        return Err(ConfigError::Invalid {
+            path: path.to_path_buf(),
+            text,
+            diagnostics,
+        });
+    }
+
+    Ok(Config {
+        root: root.to_path_buf(),
+        book: raw.book,
+        build: raw.build,
+        variables,
+        placements: raw.placements,
+        invite: raw.invite,
+        redirects: raw.redirects,
+    })
+}
+
+/// Variables are text; numbers and booleans are written as they read, anything else is
+/// refused because it has no single text form.
+fn variables_as_text(
+    values: &BTreeMap<String, toml::Value>,
+    text: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> BTreeMap<String, String> {
+    let mut variables = BTreeMap::new();
+    for (name, value) in values {
+        let as_text = match value {
+            toml::Value::String(string) => string.clone(),
+            toml::Value::Integer(number) => number.to_string(),
+            toml::Value::Float(number) => number.to_string(),
+            toml::Value::Boolean(flag) => flag.to_string(),
+            _ => {
+                let location = key_location(text, "variables", name);
+                diagnostics.push(
+                    Diagnostic::new(
+                        Severity::Error,
+                        location,
+                        format!("variable `{name}` must be a string, number or boolean"),
+                    )
+                    .with_hint("variables are substituted as text; write the value in quotes"),
+                );
+                continue;
+            }
+        };
+        variables.insert(name.clone(), as_text);
+    }
+    variables
+}
+
+fn check_values(raw: &BookToml, text: &str, diagnostics: &mut Vec<Diagnostic>) {
+    let base_url = &raw.build.base_url;
+    let absolute = base_url.starts_with("http://") || base_url.starts_with("https://");
+    if !absolute && !base_url.starts_with('/') {
+        diagnostics.push(
+            Diagnostic::new(
+                Severity::Error,
+                key_location(text, "build", "base-url"),
+                format!("base-url `{base_url}` must start with `/` or `http(s)://`"),
+            )
+            .with_hint("use \"/\" for a domain root or \"/docs/\" for a sub-path"),
+        );
+    }
+    for pattern in &raw.build.exclude {
+        if let Err(error) = globset::Glob::new(pattern) {
+            diagnostics.push(
+                Diagnostic::new(
+                    Severity::Error,
+                    key_location(text, "build", "exclude"),
+                    format!("exclude pattern `{pattern}` is not a valid glob: {error}"),
+                )
+                .with_hint("patterns look like \"partials/**\" or \"*.draft.md\""),
+            );
+        }
+    }
+}
+
+/// The location of `key` inside `[table]`, found by a plain scan of the text: good
+/// enough to point at the line, and never wrong about which file.
+fn key_location(text: &str, table: &str, key: &str) -> Option<crate::doc::Location> {
+    let mut in_table = false;
+    for (index, line) in text.lines().enumerate() {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            in_table = trimmed.trim_matches(['[', ']']).trim() == table;
+            continue;
+        }
+        let name = trimmed
+            .split('=')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_matches('"');
+        if in_table && name == key {
+            let column = line.len() - line.trim_start().len() + 1;
+            return Some(config_location(index as u32 + 1, column as u32));
+        }
+    }
+    None
+}
+
+/// Configuration diagnostics point into `book.toml`, which the build registers as file 0.
+fn config_location(line: u32, column: u32) -> crate::doc::Location {
+    crate::doc::Location::new(crate::doc::FileId(0), line, column)
+}
+
+/// Turns a toml/serde error into a diagnostic, naming the closest known key when the
+/// problem is an unknown one.
+fn toml_error_diagnostic(text: &str, error: &toml::de::Error) -> Diagnostic {
+    let location = error.span().map(|span| {
+        let (line, column) = line_column(text, span.start);
+        config_location(line, column)
+    });
+    let message = error.message().trim().to_string();
+
+    let Some(unknown) = quoted_after(&message, "unknown field `") else {
+        return Diagnostic::new(Severity::Error, location, message);
+    };
+    let known = known_fields(&message);
+    let mut diagnostic = Diagnostic::new(
+        Severity::Error,
+        location,
+        format!("unknown key `{unknown}` in {CONFIG_FILE}"),
+    );
+    if let Some(nearest) = nearest(unknown, &known) {
+        diagnostic = diagnostic.with_hint(format!("did you mean `{nearest}`?"));
+    } else if !known.is_empty() {
+        diagnostic = diagnostic.with_hint(format!("known keys here: {}", known.join(", ")));
+    }
+    diagnostic
+}
+
+fn quoted_after<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
+    let start = message.find(prefix)? + prefix.len();
+    let end = message[start..].find('`')? + start;
+    Some(&message[start..end])
+}
+
+/// serde lists the expected fields as "expected one of `a`, `b`" or "expected `a`".
+fn known_fields(message: &str) -> Vec<&str> {
+    let Some(start) = message.find("expected") else {
+        return Vec::new();
+    };
+    message[start..].split('`').skip(1).step_by(2).collect()
+}
+
+/// The candidate closest to `word` by edit distance, if it is close enough to be a typo.
+pub fn nearest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let (best, distance) = candidates
+        .iter()
+        .map(|candidate| (*candidate, edit_distance(word, candidate)))
+        .min_by_key(|(_, distance)| *distance)?;
+    let limit = word.chars().count().max(best.chars().count()).div_ceil(3);
+    (distance <= limit || best.contains(word) || word.contains(best)).then_some(best)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_column(text: &str, offset: usize) -> (u32, u32) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |index| index + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line as u32, column as u32)
+}
+
+/// The `book.toml` that `loopbook init` writes.
+pub fn starter_config(title: &str) -> String {
+    format!(
+        r#"[book]
+title = "{title}"
+src = "content"
+language = "en"
+
+[build]
+build-dir = "public"
+base-url = "/"
+pretty-urls = false
+
+[variables]
+site_id = "YOUR-SITE-ID"
+"#
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_text(text: &str) -> Result<Config, ConfigError> {
+        parse(
+            Path::new("/book"),
+            Path::new("/book/book.toml"),
+            text.to_string(),
+        )
+    }
+
+    fn single_diagnostic(text: &str) -> Diagnostic {
+        match parse_text(text) {
+            Err(ConfigError::Invalid {
+                mut diagnostics, ..
+            }) => diagnostics.remove(0),
+            other => panic!("expected an invalid configuration, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn empty_file_gives_every_default() {
+        let config = parse_text("").unwrap();
+        assert_eq!(config.book.src, PathBuf::from("content"));
+        assert_eq!(config.build.build_dir, PathBuf::from("public"));
+        assert_eq!(config.build.base_url, "/");
+        assert!(!config.build.pretty_urls);
+        assert_eq!(config.placements.dir, PathBuf::from("placements"));
+    }
+
+    #[test]
+    fn mdbook_keys_and_plugin_tables_are_accepted() {
+        let config = parse_text(
+            "[book]\nauthors = [\"a\"]\nsrc = \"src\"\n[build]\ncreate-missing = false\n\
+             [output.html]\nmathjax-support = true\n[preprocessor.links]\n[rust]\nedition = \"2021\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.book.src, PathBuf::from("src"));
+    }
+
+    #[test]
+    fn misspelt_key_names_the_nearest_known_key_and_its_line() {
+        let diagnostic =
+            single_diagnostic("[book]\ntitle = \"x\"\n\n[build]\nbuild-dri = \"out\"\n");
+        assert_eq!(diagnostic.message, "unknown key `build-dri` in book.toml");
+        assert_eq!(
+            diagnostic.hint.as_deref(),
+            Some("did you mean `build-dir`?")
+        );
+        assert_eq!(
+            diagnostic.location.map(|l| (l.line, l.column)),
+            Some((5, 1))
+        );
+    }
+
+    #[test]
+    fn unknown_table_is_an_error() {
+        let diagnostic = single_diagnostic("[placement]\ndir = \"p\"\n");
+        assert!(
+            diagnostic.message.contains("`placement`"),
+            "{}",
+            diagnostic.message
+        );
+        assert_eq!(
+            diagnostic.hint.as_deref(),
+            Some("did you mean `placements`?")
+        );
+    }
+
+    #[test]
+    fn variables_become_text() {
+        let config = parse_text("[variables]\nsite_id = \"abc\"\nversion = 4\n").unwrap();
+        assert_eq!(config.variables["site_id"], "abc");
+        assert_eq!(config.variables["version"], "4");
+    }
+
+    #[test]
+    fn table_variable_is_refused_at_its_line() {
+        let diagnostic = single_diagnostic("[variables]\nok = \"1\"\nbad = [1, 2]\n");
+        assert!(diagnostic.message.contains("`bad`"));
+        assert_eq!(diagnostic.location.map(|l| l.line), Some(3));
+    }
+
+    #[test]
+    fn relative_base_url_is_refused() {
+        let diagnostic = single_diagnostic("[build]\nbase-url = \"docs\"\n");
+        assert!(diagnostic.message.contains("base-url"));
+    }
+
+    #[test]
+    fn nearest_ignores_unrelated_words() {
+        assert_eq!(nearest("titel", &["title", "src"]), Some("title"));
+        assert_eq!(nearest("zzzzzz", &["title", "src"]), None);
+    }
+}

@@ -1,0 +1,239 @@
+//! Diagnostics: what went wrong in the user's files, where, and how to fix it.
+//!
+//! Every stage reports problems as [`Diagnostic`]s instead of failing at the first one,
+//! so a build shows all of its problems in one run. Rendering them needs the text of the
+//! files they point into, which the build's [`SourceMap`] holds.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use annotate_snippets::renderer::DecorStyle;
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use serde::Serialize;
+
+use crate::doc::{FileId, Location};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// One problem found in the user's input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Where it is; `None` for problems of the build as a whole.
+    pub location: Option<Location>,
+    /// What is wrong, as one sentence without a trailing period.
+    pub message: String,
+    /// How to fix it, when there is something useful to say.
+    pub hint: Option<String>,
+    /// The include directives that led to `location`, outermost first.
+    pub include_chain: Vec<Location>,
+}
+
+impl Diagnostic {
+    pub fn error(location: Location, message: impl Into<String>) -> Self {
+        Self::new(Severity::Error, Some(location), message)
+    }
+
+    pub fn warning(location: Location, message: impl Into<String>) -> Self {
+        Self::new(Severity::Warning, Some(location), message)
+    }
+
+    pub fn new(severity: Severity, location: Option<Location>, message: impl Into<String>) -> Self {
+        Self {
+            severity,
+            location,
+            message: message.into(),
+            hint: None,
+            include_chain: Vec::new(),
+        }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// The files a build has read, indexed by [`FileId`], so diagnostics can show excerpts.
+///
+/// Pages are parsed in parallel and each may add the files it includes, so the map is
+/// shared behind a lock; ids are handed out in the order files are first read.
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: RwLock<Vec<Arc<SourceFile>>>,
+    by_path: RwLock<HashMap<PathBuf, FileId>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Path as shown to the user (relative to the book folder where possible).
+    pub display_path: String,
+    pub path: PathBuf,
+    pub text: Arc<str>,
+}
+
+impl SourceMap {
+    /// Registers a file; a path registered before keeps its first id and text.
+    pub fn add(&self, path: &Path, display_path: String, text: Arc<str>) -> FileId {
+        let mut by_path = self
+            .by_path
+            .write()
+            .unwrap_or_else(|poison| poison.into_inner());
+        if let Some(id) = by_path.get(path) {
+            return *id;
+        }
+        let mut files = self
+            .files
+            .write()
+            .unwrap_or_else(|poison| poison.into_inner());
+        let id = FileId(u32::try_from(files.len()).unwrap_or(u32::MAX));
+        files.push(Arc::new(SourceFile {
+            display_path,
+            path: path.to_path_buf(),
+            text,
+        }));
+        by_path.insert(path.to_path_buf(), id);
+        id
+    }
+
+    /// The id and text of a file registered before.
+    pub fn lookup(&self, path: &Path) -> Option<(FileId, Arc<str>)> {
+        let id = *self
+            .by_path
+            .read()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .get(path)?;
+        Some((id, self.get(id)?.text.clone()))
+    }
+
+    pub fn get(&self, id: FileId) -> Option<Arc<SourceFile>> {
+        let files = self
+            .files
+            .read()
+            .unwrap_or_else(|poison| poison.into_inner());
+        files.get(id.0 as usize).cloned()
+    }
+
+    pub fn len(&self) -> usize {
+        self.files
+            .read()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// `path:line:column` for a location, or `<unknown>` for an id from elsewhere.
+    pub fn describe(&self, location: Location) -> String {
+        match self.get(location.file) {
+            Some(file) => format!(
+                "{}:{}:{}",
+                file.display_path, location.line, location.column
+            ),
+            None => format!("<unknown>:{}:{}", location.line, location.column),
+        }
+    }
+
+    /// Renders a diagnostic as rustc does: headline, `--> file:line:col`, excerpt, hint.
+    pub fn render(&self, diagnostic: &Diagnostic, color: bool) -> String {
+        let renderer = if color {
+            Renderer::styled()
+        } else {
+            Renderer::plain()
+        }
+        .decor_style(DecorStyle::Ascii);
+        let level = match diagnostic.severity {
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
+        };
+        let title = level.primary_title(diagnostic.message.as_str());
+
+        let excerpt = diagnostic
+            .location
+            .and_then(|location| self.excerpt(location));
+        let mut group = Group::with_title(title);
+        if let Some(excerpt) = &excerpt {
+            group = group.element(
+                Snippet::source(excerpt.line_text.as_str())
+                    .line_start(excerpt.line as usize)
+                    .path(excerpt.path.as_str())
+                    .annotation(AnnotationKind::Primary.span(excerpt.span.clone())),
+            );
+        }
+        for location in diagnostic.include_chain.iter().rev() {
+            group = group.element(
+                Level::NOTE.message(format!("included from {}", self.describe(*location))),
+            );
+        }
+        if let Some(hint) = &diagnostic.hint {
+            group = group.element(Level::HELP.message(hint.as_str()));
+        }
+
+        let mut rendered = renderer.render(&[group]);
+        if excerpt.is_none()
+            && let Some(location) = diagnostic.location
+        {
+            rendered.push_str(&format!("\n --> {}", self.describe(location)));
+        }
+        rendered
+    }
+
+    fn excerpt(&self, location: Location) -> Option<Excerpt> {
+        let file = self.get(location.file)?;
+        let line_index = location.line.checked_sub(1)? as usize;
+        let line_text = file.text.lines().nth(line_index).unwrap_or("");
+        let line_text = line_text.trim_end_matches('\r').to_string();
+        let start = line_text
+            .char_indices()
+            .nth(location.column.saturating_sub(1) as usize)
+            .map_or(line_text.len(), |(index, _)| index);
+        let end = line_text[start..]
+            .char_indices()
+            .find(|(_, c)| c.is_whitespace())
+            .map_or(line_text.len(), |(index, _)| start + index)
+            .max((start + 1).min(line_text.len()));
+        Some(Excerpt {
+            path: file.display_path.clone(),
+            line: location.line,
+            line_text,
+            span: start..end,
+        })
+    }
+}
+
+struct Excerpt {
+    path: String,
+    line: u32,
+    line_text: String,
+    span: std::ops::Range<usize>,
+}
+
+/// A short one-line form, `file:line:col: severity: message`, for logs and tests.
+pub struct OneLine<'a>(pub &'a SourceMap, pub &'a Diagnostic);
+
+impl fmt::Display for OneLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let OneLine(sources, diagnostic) = self;
+        if let Some(location) = diagnostic.location {
+            write!(f, "{}: ", sources.describe(location))?;
+        }
+        let severity = match diagnostic.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{severity}: {}", diagnostic.message)
+    }
+}

@@ -1,0 +1,18 @@
+//! loopbook: a static-site generator for integration documentation.
+//!
+//! The pipeline, one module per stage: [`config`] reads `book.toml`; [`sources`] finds
+//! the pages; [`parse`] turns each into the shared [`doc`] model; [`resolve`] links the
+//! pages together and builds the navigation; [`render`] produces HTML through the theme;
+//! [`write`] puts the site in place atomically. [`build`] runs them in order and
+//! [`init`] starts a new book. Problems are [`diagnostics`] with a file and line.
+
+pub mod build;
+pub mod config;
+pub mod diagnostics;
+pub mod doc;
+pub mod init;
+pub mod parse;
+pub mod render;
+pub mod resolve;
+pub mod sources;
+pub mod write;

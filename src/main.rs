@@ -1,0 +1,282 @@
+//! The `loopbook` command line: parses arguments, sets up output, runs one library
+//! function per command, prints diagnostics and picks the exit code
+//! (0 success, 1 the site has errors, 2 bad usage or unreadable configuration).
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use loopbook::build::{BuildOptions, BuildReport, Progress};
+use loopbook::config::{CONFIG_FILE, ConfigError};
+use loopbook::diagnostics::{Diagnostic, SourceMap};
+
+#[derive(Parser)]
+#[command(
+    name = "loopbook",
+    version,
+    about = "Integration documentation, built fast"
+)]
+struct Cli {
+    /// Print only errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Print per-stage details.
+    #[arg(short, long, global = true)]
+    verbose: bool,
+    /// When to color the output.
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the site into the output folder.
+    Build {
+        /// The folder holding book.toml.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Write the site here instead of `[build] build-dir`.
+        #[arg(long)]
+        dest_dir: Option<PathBuf>,
+        /// Publish under this URL or path (`/docs/`, `https://docs.example.com/`).
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Treat warnings as errors.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Start a new book in DIR.
+    Init {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+}
+
+/// How to print: colors on or off, and how chatty.
+struct Output {
+    color: bool,
+    quiet: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let color = match cli.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    init_logging(cli.verbose, color);
+    let output = Output {
+        color,
+        quiet: cli.quiet,
+    };
+
+    match cli.command {
+        Command::Build {
+            dir,
+            dest_dir,
+            base_url,
+            strict,
+        } => {
+            let options = BuildOptions {
+                dir,
+                dest_dir,
+                base_url,
+                strict,
+            };
+            run_build(&options, &output)
+        }
+        Command::Init { dir } => run_init(&dir, &output),
+    }
+}
+
+fn init_logging(verbose: bool, color: bool) {
+    let default = if verbose {
+        "loopbook=debug"
+    } else {
+        "loopbook=warn"
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LOOPBOOK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(color)
+        .with_writer(std::io::stderr)
+        .without_time()
+        .init();
+}
+
+fn run_build(options: &BuildOptions, output: &Output) -> ExitCode {
+    let progress = DelayedBar::new(!output.quiet && std::io::stderr().is_terminal());
+    let result = loopbook::build::build(options, &progress);
+    progress.finish();
+    match result {
+        Ok(report) => print_report(&report, output),
+        Err(loopbook::build::BuildError::Config(error)) => print_config_error(&error, output),
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn print_report(report: &BuildReport, output: &Output) -> ExitCode {
+    for diagnostic in &report.diagnostics {
+        if output.quiet && !diagnostic.is_error() {
+            continue;
+        }
+        eprintln!("{}\n", report.sources.render(diagnostic, output.color));
+    }
+    let errors = report.errors();
+    let warnings = report.warnings();
+    if !output.quiet || errors > 0 {
+        let problems = match (errors, warnings) {
+            (0, 0) => String::new(),
+            (0, w) => format!(", {w} warning{}", plural(w)),
+            (e, w) => format!(", {e} error{}, {w} warning{}", plural(e), plural(w)),
+        };
+        let verb = if report.written {
+            "Built"
+        } else {
+            "Failed to build"
+        };
+        let destination = if report.written {
+            format!(" -> {}", report.output.display())
+        } else {
+            "; the previous output is untouched".to_string()
+        };
+        eprintln!(
+            "{verb} {} page{}{problems} in {:.2} s{destination}",
+            report.pages,
+            plural(report.pages),
+            report.elapsed.as_secs_f64()
+        );
+    }
+    if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn print_config_error(error: &ConfigError, output: &Output) -> ExitCode {
+    match error {
+        ConfigError::Missing(dir) => {
+            eprintln!("error: no {CONFIG_FILE} in {}", dir.display());
+            eprintln!(
+                "help: run `loopbook init {}` to start a new book there",
+                dir.display()
+            );
+        }
+        ConfigError::Unreadable { .. } => eprintln!("error: {error}"),
+        ConfigError::Invalid {
+            path,
+            text,
+            diagnostics,
+        } => {
+            let sources = SourceMap::default();
+            sources.add(path, display_name(path), Arc::from(text.as_str()));
+            for diagnostic in diagnostics {
+                eprintln!("{}\n", sources.render(diagnostic, output.color));
+            }
+        }
+    }
+    ExitCode::from(2)
+}
+
+fn display_name(path: &Path) -> String {
+    let current = std::env::current_dir().unwrap_or_default();
+    path.strip_prefix(&current)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+fn run_init(dir: &Path, output: &Output) -> ExitCode {
+    match loopbook::init::init(dir) {
+        Ok(written) => {
+            if !output.quiet {
+                for path in &written {
+                    eprintln!("created {}", dir.join(path).display());
+                }
+                eprintln!("next: `loopbook build {}`", dir.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            let report = Diagnostic::new(
+                loopbook::diagnostics::Severity::Error,
+                None,
+                error.to_string(),
+            );
+            eprintln!("{}", SourceMap::default().render(&report, output.color));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}
+
+/// A progress bar that only appears when a build runs longer than half a second, so
+/// quick builds print nothing but their summary line.
+struct DelayedBar {
+    bar: Option<ProgressBar>,
+}
+
+impl DelayedBar {
+    fn new(enabled: bool) -> Self {
+        let bar = enabled.then(|| {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {pos}/{len} pages {wide_bar}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            let delayed = bar.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(500));
+                if !delayed.is_finished() {
+                    delayed.set_draw_target(ProgressDrawTarget::stderr());
+                    delayed.enable_steady_tick(Duration::from_millis(120));
+                }
+            });
+            bar
+        });
+        Self { bar }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Progress for DelayedBar {
+    fn start(&self, pages: usize) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(pages as u64);
+        }
+    }
+
+    fn page_done(&self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+}

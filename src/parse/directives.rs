@@ -1,0 +1,373 @@
+//! Directive pieces that do not depend on the source language: option lines, line
+//! selection for includes, code-block options, images.
+
+use crate::diagnostics::Diagnostic;
+use crate::doc::{Block, CodeBlock, Directive, Figure, Image, Inline, Location};
+
+/// Admonition directives with a fixed title.
+pub const ADMONITIONS: &[&str] = &[
+    "note",
+    "warning",
+    "tip",
+    "important",
+    "hint",
+    "caution",
+    "danger",
+    "attention",
+    "error",
+    "seealso",
+];
+
+/// Splits MyST option lines (`:name: value`, or a `---` YAML-style block of
+/// `name: value` lines) off the top of a directive's content. Returns the options, the
+/// remaining body, and how many lines the options took.
+pub fn split_options(content: &str) -> (Vec<(String, String)>, String, u32) {
+    let lines: Vec<&str> = content.split_inclusive('\n').collect();
+    let mut options = Vec::new();
+    let mut used = 0;
+
+    if lines.first().is_some_and(|line| line.trim_end() == "---") {
+        let close = lines
+            .iter()
+            .skip(1)
+            .position(|line| line.trim_end() == "---");
+        if let Some(close) = close {
+            for line in &lines[1..=close] {
+                if let Some((name, value)) = line.split_once(':') {
+                    options.push((name.trim().to_string(), unquote(value.trim())));
+                }
+            }
+            used = close + 2;
+        }
+    } else {
+        for line in &lines {
+            let Some(rest) = line.trim_start().strip_prefix(':') else {
+                break;
+            };
+            let Some((name, value)) = rest.split_once(':') else {
+                break;
+            };
+            if name.is_empty() || name.contains(char::is_whitespace) {
+                break;
+            }
+            options.push((name.to_string(), value.trim().to_string()));
+            used += 1;
+        }
+    }
+
+    let mut body: String = lines[used..].concat();
+    // A blank line may separate options from the body.
+    let mut body_line = used as u32;
+    if used > 0 && body.starts_with('\n') {
+        body.remove(0);
+        body_line += 1;
+    }
+    (options, body, body_line)
+}
+
+fn unquote(value: &str) -> String {
+    value.trim_matches(|c| c == '"' || c == '\'').to_string()
+}
+
+/// A code block from a `code-block`-like directive (whose argument is the language) or
+/// from `literalinclude` (whose argument is a path). On a bad option the block is still
+/// returned, with the problem.
+pub fn code_block(directive: &Directive, code: String) -> (CodeBlock, Option<Diagnostic>) {
+    let argument = Some(directive.argument.trim())
+        .filter(|language| !language.is_empty() && directive.name != "literalinclude");
+    let language = argument
+        .or_else(|| directive.option("language"))
+        .map(str::to_string);
+    let mut block = CodeBlock {
+        language,
+        code: dedent(&code, directive.option("dedent")),
+        caption: directive.option("caption").map(str::to_string),
+        line_numbers: directive.option("linenos").is_some()
+            || directive.option("lineno-start").is_some(),
+        emphasized: Vec::new(),
+        location: Location {
+            line: directive.location.line + 1,
+            ..directive.location
+        },
+    };
+    if !block.code.ends_with('\n') && !block.code.is_empty() {
+        block.code.push('\n');
+    }
+    if let Some(spec) = directive.option("emphasize-lines") {
+        match parse_line_ranges(spec) {
+            Some(lines) => block.emphasized = lines,
+            None => {
+                let diagnostic = Diagnostic::warning(
+                    directive.location,
+                    format!("`:emphasize-lines: {spec}` is not a list of line numbers"),
+                )
+                .with_hint("write line numbers and ranges like `1,3-5`");
+                return (block, Some(diagnostic));
+            }
+        }
+    }
+    (block, None)
+}
+
+/// Removes `amount` columns of leading white space (or the common indentation when the
+/// option has no value).
+fn dedent(code: &str, amount: Option<&str>) -> String {
+    let Some(amount) = amount else {
+        return code.to_string();
+    };
+    let common = code
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| line.len() - line.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    let remove = amount.trim().parse::<usize>().unwrap_or(common);
+    code.lines()
+        .map(|line| {
+            let strip = remove.min(line.len() - line.trim_start().len());
+            &line[strip..]
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `1,3-5` → `[1, 3, 4, 5]`; `None` when the spec is not a range list.
+pub fn parse_line_ranges(spec: &str) -> Option<Vec<u32>> {
+    let mut lines = Vec::new();
+    for part in spec
+        .split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+    {
+        match part.split_once('-') {
+            Some((start, end)) => {
+                let start: u32 = start.trim().parse().ok()?;
+                let end: u32 = end.trim().parse().ok()?;
+                if end < start || end - start > 100_000 {
+                    return None;
+                }
+                lines.extend(start..=end);
+            }
+            None => lines.push(part.parse().ok()?),
+        }
+    }
+    Some(lines)
+}
+
+/// Applies `:lines:`, `:start-after:` and `:end-before:` to included text. Returns the
+/// selected text and the number of lines skipped before it.
+pub fn select_lines(directive: &Directive, text: &str) -> Result<(String, u32), Diagnostic> {
+    let mut text = text.to_string();
+    let mut skipped = 0u32;
+
+    if let Some(spec) = directive.option("lines") {
+        let wanted = parse_open_ranges(spec).ok_or_else(|| {
+            Diagnostic::error(
+                directive.location,
+                format!("`:lines: {spec}` is not a line range"),
+            )
+            .with_hint("write ranges like `3-12`, `5-` or `1,4-6`")
+        })?;
+        let all: Vec<&str> = text.split_inclusive('\n').collect();
+        let mut selected = String::new();
+        for (start, end) in &wanted {
+            let end = end.unwrap_or(all.len()).min(all.len());
+            for line in all.get(start.saturating_sub(1)..end).unwrap_or(&[]) {
+                selected.push_str(line);
+            }
+        }
+        skipped = wanted
+            .first()
+            .map_or(0, |(start, _)| start.saturating_sub(1) as u32);
+        text = selected;
+    }
+
+    if let Some(marker) = directive.option("start-after") {
+        let Some(found) = text.find(marker) else {
+            return Err(missing_marker(directive, "start-after", marker));
+        };
+        let after = found + marker.len();
+        let line_end = text[after..]
+            .find('\n')
+            .map_or(text.len(), |index| after + index + 1);
+        skipped += text[..line_end].matches('\n').count() as u32;
+        text = text[line_end..].to_string();
+    }
+
+    if let Some(marker) = directive.option("end-before") {
+        let Some(found) = text.find(marker) else {
+            return Err(missing_marker(directive, "end-before", marker));
+        };
+        let line_start = text[..found].rfind('\n').map_or(0, |index| index + 1);
+        text.truncate(line_start);
+    }
+    Ok((text, skipped))
+}
+
+fn missing_marker(directive: &Directive, option: &str, marker: &str) -> Diagnostic {
+    Diagnostic::error(
+        directive.location,
+        format!(
+            "`:{option}:` text `{marker}` does not occur in `{}`",
+            directive.argument
+        ),
+    )
+    .with_hint("the marker must appear in the included file exactly as written")
+}
+
+/// `3-5,8,10-` as (start, optional end) pairs, 1-based and inclusive.
+fn parse_open_ranges(spec: &str) -> Option<Vec<(usize, Option<usize>)>> {
+    let mut ranges = Vec::new();
+    for part in spec
+        .split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+    {
+        let range = match part.split_once('-') {
+            Some((start, end)) => {
+                let start = if start.trim().is_empty() {
+                    1
+                } else {
+                    start.trim().parse().ok()?
+                };
+                let end = if end.trim().is_empty() {
+                    None
+                } else {
+                    Some(end.trim().parse().ok()?)
+                };
+                (start, end)
+            }
+            None => {
+                let line = part.parse().ok()?;
+                (line, Some(line))
+            }
+        };
+        ranges.push(range);
+    }
+    (!ranges.is_empty()).then_some(ranges)
+}
+
+/// The highlighting language a file's extension suggests, for `literalinclude`.
+pub fn language_from_extension(path: &str) -> Option<String> {
+    let extension = path.rsplit_once('.')?.1.to_ascii_lowercase();
+    let language = match extension.as_str() {
+        "js" | "mjs" | "cjs" => "javascript",
+        "ts" => "typescript",
+        "py" => "python",
+        "rb" | "erb" => "ruby",
+        "php" => "php",
+        "html" | "htm" => "html",
+        "json" => "json",
+        "sh" | "bash" => "bash",
+        "yml" | "yaml" => "yaml",
+        "toml" => "toml",
+        "css" => "css",
+        "sql" => "sql",
+        "java" => "java",
+        "kt" => "kotlin",
+        "swift" => "swift",
+        "m" | "mm" => "objc",
+        "xml" => "xml",
+        "rs" => "rust",
+        "go" => "go",
+        "liquid" => "liquid",
+        _ => return None,
+    };
+    Some(language.to_string())
+}
+
+/// An `image` or `figure` directive; `caption` turns the figure's body into inlines.
+pub fn image_block(directive: &Directive, caption: impl Fn(&str) -> Vec<Inline>) -> Block {
+    let image = Image {
+        src: directive.argument.trim().to_string(),
+        alt: directive.option("alt").unwrap_or_default().to_string(),
+        title: None,
+        width: directive.option("width").map(str::to_string),
+        height: directive.option("height").map(str::to_string),
+        align: directive.option("align").map(str::to_string),
+        target: directive.option("target").map(str::to_string),
+        classes: directive
+            .option("class")
+            .map(|classes| classes.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default(),
+        location: directive.location,
+    };
+    if directive.name == "figure" {
+        let caption_text = directive.body.trim();
+        return Block::Figure(Figure {
+            image,
+            caption: if caption_text.is_empty() {
+                Vec::new()
+            } else {
+                caption(caption_text)
+            },
+            legend: Vec::new(),
+        });
+    }
+    Block::Image(image)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn directive(options: &[(&str, &str)]) -> Directive {
+        Directive {
+            name: "literalinclude".into(),
+            argument: "file.py".into(),
+            options: options
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..Directive::default()
+        }
+    }
+
+    #[test]
+    fn options_are_split_from_the_body() {
+        let (options, body, lines) = split_options(":caption: Hi there\n:linenos:\n\ncode\n");
+        assert_eq!(
+            options,
+            [
+                ("caption".into(), "Hi there".into()),
+                ("linenos".into(), "".into())
+            ]
+        );
+        assert_eq!(body, "code\n");
+        assert_eq!(lines, 3);
+    }
+
+    #[test]
+    fn yaml_style_options_are_read() {
+        let (options, body, _) = split_options("---\nlanguage: php\n---\nbody\n");
+        assert_eq!(options, [("language".into(), "php".into())]);
+        assert_eq!(body, "body\n");
+    }
+
+    #[test]
+    fn lines_and_markers_select_text() {
+        let text = "one\n# BEGIN\ntwo\nthree\n# END\nfour\n";
+        let markers = directive(&[("start-after", "BEGIN"), ("end-before", "# END")]);
+        assert_eq!(
+            select_lines(&markers, text).unwrap(),
+            ("two\nthree\n".to_string(), 2)
+        );
+        let lines = directive(&[("lines", "3-4")]);
+        assert_eq!(select_lines(&lines, text).unwrap().0, "two\nthree\n");
+        let open = directive(&[("lines", "5-")]);
+        assert_eq!(select_lines(&open, text).unwrap().0, "# END\nfour\n");
+    }
+
+    #[test]
+    fn missing_marker_is_reported() {
+        let error = select_lines(&directive(&[("start-after", "NOPE")]), "a\n").unwrap_err();
+        assert!(error.message.contains("NOPE"));
+    }
+
+    #[test]
+    fn line_ranges_parse_and_reject_garbage() {
+        assert_eq!(parse_line_ranges("1, 3-5"), Some(vec![1, 3, 4, 5]));
+        assert_eq!(parse_line_ranges("x"), None);
+        assert_eq!(parse_line_ranges("5-1"), None);
+    }
+}

@@ -1,0 +1,264 @@
+//! Render stage: every page through the theme's templates, in parallel, plus the files
+//! the theme itself contributes.
+//!
+//! Steps per page: render the document body to HTML, build the sidebar branch this page
+//! needs (top-level entries and the open path to the page, never the whole tree), fill
+//! a [`PageContext`] and render `page.html`. Then the site-wide files: `404.html`, the
+//! theme's assets and the highlighting stylesheet under `theme/`.
+
+pub mod escape;
+pub mod highlight;
+pub mod html;
+pub mod theme;
+
+use std::collections::HashSet;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::diagnostics::Diagnostic;
+use crate::resolve::nav::{Nav, NavKind};
+use crate::resolve::{Site, urls};
+use theme::Theme;
+
+/// A file of the finished site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    /// Path relative to the output folder, with `/` separators.
+    pub path: String,
+    pub contents: Vec<u8>,
+}
+
+#[derive(Serialize)]
+struct SiteContext<'a> {
+    title: &'a str,
+    language: &'a str,
+    description: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct PageInfo<'a> {
+    title: &'a str,
+    description: Option<&'a str>,
+    content: String,
+    source: &'a str,
+    url: &'a str,
+    toc: Vec<html::TocEntry>,
+}
+
+#[derive(Serialize)]
+struct PageLink {
+    title: String,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct NavItem {
+    title: String,
+    url: Option<String>,
+    kind: &'static str,
+    current: bool,
+    open: bool,
+    has_children: bool,
+    children: Vec<NavItem>,
+}
+
+/// Everything `page.html` receives.
+#[derive(Serialize)]
+struct PageContext<'a> {
+    site: &'a SiteContext<'a>,
+    root: String,
+    page: PageInfo<'a>,
+    prev: Option<PageLink>,
+    next: Option<PageLink>,
+    nav: Vec<NavItem>,
+    loopbook_version: &'static str,
+}
+
+/// Renders every page and the theme's own files.
+pub fn render_site(
+    config: &Config,
+    site: &Site,
+    theme: &Theme,
+) -> (Vec<OutputFile>, Vec<Diagnostic>) {
+    let site_context = SiteContext {
+        title: config.book.title.as_deref().unwrap_or("Documentation"),
+        language: &config.book.language,
+        description: config.book.description.as_deref(),
+    };
+    let node_of_page = site.nav.node_of_page();
+
+    let rendered: Vec<(Option<OutputFile>, Vec<Diagnostic>)> = (0..site.pages.len())
+        .into_par_iter()
+        .map(|number| {
+            let node = node_of_page.get(&number).copied();
+            render_page(site, number, node, &site_context, theme)
+        })
+        .collect();
+
+    let mut files = Vec::with_capacity(rendered.len() + theme.assets.len() + 2);
+    let mut diagnostics = Vec::new();
+    for (file, page_diagnostics) in rendered {
+        files.extend(file);
+        diagnostics.extend(page_diagnostics);
+    }
+    match render_not_found(config, &site_context, theme) {
+        Ok(file) => files.push(file),
+        Err(diagnostic) => diagnostics.push(diagnostic),
+    }
+    for (name, bytes) in &theme.assets {
+        files.push(OutputFile {
+            path: format!("theme/{name}"),
+            contents: bytes.to_vec(),
+        });
+    }
+    files.push(OutputFile {
+        path: "theme/highlight.css".to_string(),
+        contents: highlight::stylesheet().into_bytes(),
+    });
+    (files, diagnostics)
+}
+
+fn render_page(
+    site: &Site,
+    number: usize,
+    node: Option<usize>,
+    site_context: &SiteContext<'_>,
+    theme: &Theme,
+) -> (Option<OutputFile>, Vec<Diagnostic>) {
+    let page = &site.pages[number];
+    let body = html::render_document(&page.document);
+    let mut diagnostics = body.diagnostics;
+
+    let link_to = |other: usize| PageLink {
+        title: site.pages[other].title.clone(),
+        url: urls::relative_link(&page.output, &site.pages[other].output),
+    };
+    let context = PageContext {
+        site: site_context,
+        root: urls::root_prefix(&page.output),
+        page: PageInfo {
+            title: &page.title,
+            description: page.description.as_deref(),
+            content: body.html,
+            source: &page.source.rel,
+            url: &page.output,
+            toc: body.toc,
+        },
+        prev: page.previous.map(link_to),
+        next: page.next.map(link_to),
+        nav: sidebar(&site.nav, site, number, node),
+        loopbook_version: env!("CARGO_PKG_VERSION"),
+    };
+
+    let rendered = tera::Context::from_serialize(&context)
+        .and_then(|context| theme.templates.render("page.html", &context));
+    match rendered {
+        Ok(html) => (
+            Some(OutputFile {
+                path: page.output.clone(),
+                contents: html.into_bytes(),
+            }),
+            diagnostics,
+        ),
+        Err(error) => {
+            let mut diagnostic = theme::template_error(&error);
+            diagnostic.message = format!("{} (rendering {})", diagnostic.message, page.source.rel);
+            diagnostics.push(diagnostic);
+            (None, diagnostics)
+        }
+    }
+}
+
+fn render_not_found(
+    config: &Config,
+    site_context: &SiteContext<'_>,
+    theme: &Theme,
+) -> Result<OutputFile, Diagnostic> {
+    // The 404 page is served at any depth, so its links are absolute under the base URL.
+    let root = config.build.base_url.clone();
+    let context = PageContext {
+        site: site_context,
+        root,
+        page: PageInfo {
+            title: "Page not found",
+            description: None,
+            content: String::new(),
+            source: "",
+            url: "404.html",
+            toc: Vec::new(),
+        },
+        prev: None,
+        next: None,
+        nav: Vec::new(),
+        loopbook_version: env!("CARGO_PKG_VERSION"),
+    };
+    let html = tera::Context::from_serialize(&context)
+        .and_then(|context| theme.templates.render("404.html", &context))
+        .map_err(|error| theme::template_error(&error))?;
+    Ok(OutputFile {
+        path: "404.html".to_string(),
+        contents: html.into_bytes(),
+    })
+}
+
+/// The sidebar for one page: the top level, plus the children of every node on the
+/// path to the page. Top-level part titles always show their chapters.
+fn sidebar(nav: &Nav, site: &Site, page: usize, node: Option<usize>) -> Vec<NavItem> {
+    let mut open: HashSet<usize> = HashSet::new();
+    let mut cursor = node;
+    while let Some(index) = cursor {
+        open.insert(index);
+        cursor = nav.nodes[index].parent;
+    }
+    for root in &nav.roots {
+        if nav.nodes[*root].kind == NavKind::Part {
+            open.insert(*root);
+        }
+    }
+    let from = &site.pages[page].output;
+    nav.roots
+        .iter()
+        .map(|root| nav_item(nav, site, from, *root, node, &open))
+        .collect()
+}
+
+fn nav_item(
+    nav: &Nav,
+    site: &Site,
+    from: &str,
+    index: usize,
+    current: Option<usize>,
+    open: &HashSet<usize>,
+) -> NavItem {
+    let node = &nav.nodes[index];
+    let is_open = open.contains(&index);
+    let url = match (node.page, &node.url) {
+        (Some(page), _) => Some(urls::relative_link(from, &site.pages[page].output)),
+        (None, Some(url)) => Some(url.clone()),
+        (None, None) => None,
+    };
+    let children = if is_open {
+        node.children
+            .iter()
+            .map(|child| nav_item(nav, site, from, *child, current, open))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    NavItem {
+        title: node.title.clone(),
+        url,
+        kind: match node.kind {
+            NavKind::Page | NavKind::External => "page",
+            NavKind::Part => "part",
+            NavKind::Draft => "draft",
+            NavKind::Separator => "separator",
+        },
+        current: current == Some(index),
+        open: is_open,
+        has_children: !node.children.is_empty(),
+        children,
+    }
+}

@@ -1,0 +1,634 @@
+//! Resolve stage: from parsed pages to a site whose links all point somewhere.
+//!
+//! Steps: give each page its output path and title; index every label; build the
+//! navigation (toctrees, else `SUMMARY.md`, else folders) and the reading order for
+//! previous/next links; then, per page and in parallel, turn references, links to source
+//! files and images into relative URLs, expand toctrees into link lists, and report what
+//! does not resolve. Unresolved things become plain text with a warning, never markup.
+
+pub mod nav;
+pub mod urls;
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::diagnostics::{Diagnostic, Severity, SourceMap};
+use crate::doc::{
+    Block, CodeBlock, Document, FileId, Inline, Link, LinkDestination, List, ListItem, Location,
+    Reference, ReferenceKind, Toctree, plain_text, visit_blocks, visit_blocks_mut,
+    visit_inlines_mut,
+};
+use crate::parse::ParsedPage;
+use crate::parse::loader::normalize;
+use crate::parse::markdown::normalize_label;
+use crate::sources::{PageSource, StaticFile, relative_slash_path};
+use nav::{Nav, NavPage};
+
+/// One page, ready to render.
+#[derive(Debug)]
+pub struct Page {
+    pub source: PageSource,
+    pub file: FileId,
+    /// Source path without extension (`guide/setup`).
+    pub doc_name: String,
+    /// Output path relative to the output folder (`guide/setup.html`).
+    pub output: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub document: Document,
+    pub dependencies: Vec<PathBuf>,
+    pub previous: Option<usize>,
+    pub next: Option<usize>,
+}
+
+/// The whole site after resolution.
+#[derive(Debug, Default)]
+pub struct Site {
+    pub pages: Vec<Page>,
+    pub nav: Nav,
+    /// Files referenced by pages (images) that are copied to the output.
+    pub assets: Vec<StaticFile>,
+}
+
+/// Where a label points.
+#[derive(Debug, Clone)]
+struct LabelTarget {
+    page: usize,
+    anchor: String,
+    /// The title of the section the label stands before, if any.
+    title: Option<String>,
+    location: Location,
+}
+
+/// Everything the per-page pass looks things up in.
+struct SiteIndex<'a> {
+    config: &'a Config,
+    sources: &'a SourceMap,
+    labels: HashMap<String, LabelTarget>,
+    pages_by_doc: HashMap<String, usize>,
+    pages_by_rel: HashMap<String, usize>,
+    outputs: Vec<String>,
+    titles: Vec<String>,
+    nav: &'a Nav,
+    nav_node_of_page: HashMap<usize, usize>,
+    doc_names: Vec<String>,
+}
+
+/// Resolves parsed pages into a site. `summary` is `SUMMARY.md`'s id and text.
+pub fn resolve(
+    config: &Config,
+    parsed: Vec<ParsedPage>,
+    summary: Option<(FileId, &str)>,
+    sources: &SourceMap,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Site {
+    let mut pages = make_pages(config, parsed, diagnostics);
+    let labels = index_labels(&pages, diagnostics);
+    let nav = build_nav(config, &pages, summary, diagnostics);
+    link_reading_order(&mut pages, &nav);
+
+    let index = SiteIndex {
+        config,
+        sources,
+        labels,
+        pages_by_doc: pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.doc_name.clone(), i))
+            .collect(),
+        pages_by_rel: pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.source.rel.clone(), i))
+            .collect(),
+        outputs: pages.iter().map(|page| page.output.clone()).collect(),
+        titles: pages.iter().map(|page| page.title.clone()).collect(),
+        nav: &nav,
+        nav_node_of_page: nav.node_of_page(),
+        doc_names: pages.iter().map(|page| page.doc_name.clone()).collect(),
+    };
+    let results: Vec<(Vec<Diagnostic>, Vec<StaticFile>)> = pages
+        .par_iter_mut()
+        .enumerate()
+        .map(|(number, page)| resolve_page(&index, number, page))
+        .collect();
+
+    let mut assets = BTreeSet::new();
+    for (page_diagnostics, page_assets) in results {
+        diagnostics.extend(page_diagnostics);
+        assets.extend(page_assets);
+    }
+    drop(index);
+    Site {
+        pages,
+        nav,
+        assets: assets.into_iter().collect(),
+    }
+}
+
+fn make_pages(
+    config: &Config,
+    parsed: Vec<ParsedPage>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Page> {
+    let mut outputs: HashMap<String, String> = HashMap::new();
+    let mut pages = Vec::with_capacity(parsed.len());
+    for parsed_page in parsed {
+        diagnostics.extend(parsed_page.diagnostics);
+        let doc_name = parsed_page.source.doc_name().to_string();
+        let output = urls::page_output_path(&doc_name, config.build.pretty_urls);
+        if let Some(other) = outputs.insert(output.clone(), parsed_page.source.rel.clone()) {
+            diagnostics.push(
+                Diagnostic::error(
+                    Location::new(parsed_page.file, 1, 1),
+                    format!("this page and `{other}` would both be written to `{output}`"),
+                )
+                .with_hint("rename one of them, or exclude one with `[build] exclude`"),
+            );
+            continue;
+        }
+        let title = parsed_page
+            .document
+            .title_text()
+            .filter(|title| !title.trim().is_empty())
+            .unwrap_or_else(|| doc_name.rsplit('/').next().unwrap_or(&doc_name).to_string());
+        pages.push(Page {
+            description: parsed_page.document.description.clone(),
+            source: parsed_page.source,
+            file: parsed_page.file,
+            doc_name,
+            output,
+            title,
+            document: parsed_page.document,
+            dependencies: parsed_page.dependencies,
+            previous: None,
+            next: None,
+        });
+    }
+    pages
+}
+
+fn index_labels(pages: &[Page], diagnostics: &mut Vec<Diagnostic>) -> HashMap<String, LabelTarget> {
+    let mut labels: HashMap<String, LabelTarget> = HashMap::new();
+    for (number, page) in pages.iter().enumerate() {
+        let mut found = Vec::new();
+        visit_blocks(&page.document.blocks, &mut |block| match block {
+            Block::Heading(heading) => {
+                for label in &heading.labels {
+                    let target = LabelTarget {
+                        page: number,
+                        anchor: heading.id.clone(),
+                        title: Some(plain_text(&heading.content)),
+                        location: heading.location,
+                    };
+                    found.push((label.clone(), target));
+                }
+            }
+            Block::Anchor(anchor) => {
+                for label in &anchor.labels {
+                    let target = LabelTarget {
+                        page: number,
+                        anchor: anchor.id.clone(),
+                        title: None,
+                        location: anchor.location,
+                    };
+                    found.push((label.clone(), target));
+                }
+            }
+            _ => {}
+        });
+        for (label, target) in found {
+            if let Some(first) = labels.get(&label) {
+                let mut diagnostic = Diagnostic::warning(
+                    target.location,
+                    format!("label `{label}` is defined twice; references use the first"),
+                )
+                .with_hint("give one of the two a different name");
+                diagnostic.include_chain = vec![first.location];
+                diagnostics.push(diagnostic);
+                continue;
+            }
+            labels.insert(label, target);
+        }
+    }
+    labels
+}
+
+fn build_nav(
+    config: &Config,
+    pages: &[Page],
+    summary: Option<(FileId, &str)>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Nav {
+    let nav_pages: Vec<NavPage> = pages
+        .iter()
+        .map(|page| NavPage {
+            doc_name: &page.doc_name,
+            title: page.title.clone(),
+            blocks: &page.document.blocks,
+            file: page.file,
+        })
+        .collect();
+
+    let has_toctree = pages.iter().any(|page| {
+        let mut found = false;
+        visit_blocks(&page.document.blocks, &mut |block| {
+            found |= matches!(block, Block::Toctree(_));
+        });
+        found
+    });
+    let root = pages
+        .iter()
+        .position(|page| page.doc_name == config.build.index)
+        .or_else(|| {
+            pages
+                .iter()
+                .position(|page| page.doc_name == "README" || page.doc_name == "index")
+        });
+
+    match (has_toctree, summary, root) {
+        (true, _, Some(root)) => nav::from_toctrees(&nav_pages, root, diagnostics),
+        (_, Some((file, text)), _) => {
+            let by_rel: HashMap<&str, usize> = pages
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.source.rel.as_str(), i))
+                .collect();
+            let page_of = |path: &str| by_rel.get(path).copied();
+            nav::from_summary(text, file, &page_of, diagnostics)
+        }
+        _ => nav::from_folders(&nav_pages),
+    }
+}
+
+/// Previous/next follow the navigation; pages outside it follow in path order.
+fn link_reading_order(pages: &mut [Page], nav: &Nav) {
+    let mut order = nav.reading_order();
+    let listed: BTreeSet<usize> = order.iter().copied().collect();
+    order.extend((0..pages.len()).filter(|index| !listed.contains(index)));
+    for pair in order.windows(2) {
+        pages[pair[0]].next = Some(pair[1]);
+        pages[pair[1]].previous = Some(pair[0]);
+    }
+}
+
+/// The per-page pass: references, links, images, toctrees and leftover directives.
+fn resolve_page(
+    index: &SiteIndex<'_>,
+    number: usize,
+    page: &mut Page,
+) -> (Vec<Diagnostic>, Vec<StaticFile>) {
+    let mut diagnostics = Vec::new();
+    let mut assets = Vec::new();
+    let output = page.output.clone();
+
+    visit_inlines_mut(&mut page.document.blocks, &mut |inlines| {
+        for inline in inlines.iter_mut() {
+            let replacement = match inline {
+                Inline::Reference(reference) => Some(resolve_reference(
+                    index,
+                    number,
+                    reference,
+                    &mut diagnostics,
+                )),
+                Inline::Link(link) => {
+                    resolve_link(index, &output, link, &mut diagnostics);
+                    None
+                }
+                Inline::Image(image) => {
+                    resolve_image(index, &output, image, &mut diagnostics, &mut assets);
+                    None
+                }
+                Inline::Substitution { name, .. } => Some(Inline::Text(format!("|{name}|"))),
+                _ => None,
+            };
+            if let Some(replacement) = replacement {
+                *inline = replacement;
+            }
+        }
+    });
+
+    visit_blocks_mut(&mut page.document.blocks, &mut |block| {
+        let replacement = match block {
+            Block::Image(image) => {
+                resolve_image(index, &output, image, &mut diagnostics, &mut assets);
+                None
+            }
+            Block::Figure(figure) => {
+                resolve_image(
+                    index,
+                    &output,
+                    &mut figure.image,
+                    &mut diagnostics,
+                    &mut assets,
+                );
+                None
+            }
+            Block::Toctree(toctree) => Some(toctree_block(index, number, toctree)),
+            Block::Directive(directive) => {
+                diagnostics.push(
+                    Diagnostic::warning(
+                        directive.location,
+                        format!("unknown directive `{}`", directive.name),
+                    )
+                    .with_hint("its content is shown as a literal block; check the name"),
+                );
+                let code = if directive.body.trim().is_empty() {
+                    format!("{} {}\n", directive.name, directive.argument)
+                } else {
+                    directive.body.clone()
+                };
+                Some(Block::Code(CodeBlock {
+                    code,
+                    location: directive.location,
+                    ..CodeBlock::default()
+                }))
+            }
+            _ => None,
+        };
+        if let Some(replacement) = replacement {
+            *block = replacement;
+        }
+    });
+
+    (diagnostics, assets)
+}
+
+fn resolve_reference(
+    index: &SiteIndex<'_>,
+    number: usize,
+    reference: &Reference,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Inline {
+    let from = &index.outputs[number];
+    let found = match reference.kind {
+        ReferenceKind::Label => {
+            index
+                .labels
+                .get(&normalize_label(&reference.target))
+                .map(|target| {
+                    let url = format!(
+                        "{}#{}",
+                        urls::relative_link(from, &index.outputs[target.page]),
+                        target.anchor
+                    );
+                    (url, target.title.clone())
+                })
+        }
+        ReferenceKind::Page => {
+            let name = nav::resolve_doc_name(&index.doc_names[number], &reference.target);
+            index.pages_by_doc.get(&name).map(|page| {
+                let url = urls::relative_link(from, &index.outputs[*page]);
+                (url, Some(index.titles[*page].clone()))
+            })
+        }
+    };
+
+    let Some((url, title)) = found else {
+        let (what, hint) = match reference.kind {
+            ReferenceKind::Label => ("label", "define it with `(name)=` before a heading"),
+            ReferenceKind::Page => ("page", "name the page by its path without extension"),
+        };
+        diagnostics.push(
+            Diagnostic::warning(
+                reference.location,
+                format!("unresolved reference: no {what} `{}`", reference.target),
+            )
+            .with_hint(hint),
+        );
+        return Inline::Text(
+            reference
+                .text
+                .clone()
+                .unwrap_or_else(|| reference.target.clone()),
+        );
+    };
+
+    let text = match (&reference.text, title) {
+        (Some(text), _) => text.clone(),
+        (None, Some(title)) => title,
+        (None, None) => {
+            diagnostics.push(
+                Diagnostic::warning(
+                    reference.location,
+                    format!(
+                        "label `{}` is not before a heading, so it has no title",
+                        reference.target
+                    ),
+                )
+                .with_hint("give the reference its own text: {ref}`Text <label>`"),
+            );
+            reference.target.clone()
+        }
+    };
+    Inline::Link(Link {
+        destination: LinkDestination::Url(url),
+        title: None,
+        content: vec![Inline::Text(text)],
+    })
+}
+
+/// The path of a source file relative to the source folder, for files under it.
+fn source_rel(index: &SiteIndex<'_>, file: FileId) -> Option<String> {
+    let path = index.sources.get(file)?.path.clone();
+    let source_dir = index.config.source_dir();
+    path.strip_prefix(&source_dir).ok()?;
+    Some(relative_slash_path(&path, &source_dir))
+}
+
+/// Joins a link target to the folder of the source file it was written in.
+fn join_to_source(index: &SiteIndex<'_>, file: FileId, target: &str) -> Option<String> {
+    if let Some(rooted) = target.strip_prefix('/') {
+        return Some(
+            normalize(Path::new(rooted))
+                .to_string_lossy()
+                .replace('\\', "/"),
+        );
+    }
+    let from = source_rel(index, file)?;
+    let folder = from.rsplit_once('/').map_or("", |(folder, _)| folder);
+    let joined = if folder.is_empty() {
+        target.to_string()
+    } else {
+        format!("{folder}/{target}")
+    };
+    let normalized = normalize(Path::new(&joined));
+    Some(normalized.to_string_lossy().replace('\\', "/"))
+}
+
+fn resolve_link(
+    index: &SiteIndex<'_>,
+    output: &str,
+    link: &mut Link,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let LinkDestination::Source {
+        path,
+        fragment,
+        location,
+    } = &link.destination
+    else {
+        return;
+    };
+    let target = join_to_source(index, location.file, path);
+    let page = target
+        .as_deref()
+        .and_then(|rel| index.pages_by_rel.get(rel));
+    let Some(page) = page else {
+        diagnostics.push(
+            Diagnostic::warning(*location, format!("link to `{path}`, which is not a page"))
+                .with_hint("link to a .md page of this book by its path relative to this file"),
+        );
+        link.destination = LinkDestination::Url(path.clone());
+        return;
+    };
+    let mut url = urls::relative_link(output, &index.outputs[*page]);
+    if let Some(fragment) = fragment {
+        url.push('#');
+        url.push_str(fragment);
+    }
+    link.destination = LinkDestination::Url(url);
+}
+
+fn resolve_image(
+    index: &SiteIndex<'_>,
+    output: &str,
+    image: &mut crate::doc::Image,
+    diagnostics: &mut Vec<Diagnostic>,
+    assets: &mut Vec<StaticFile>,
+) {
+    let src = image.src.trim();
+    let is_url = src.contains("://") || src.starts_with("//") || src.starts_with("data:");
+    if is_url || src.is_empty() {
+        return;
+    }
+    let Some(rel) = join_to_source(index, image.location.file, src) else {
+        return;
+    };
+    let path = index.config.source_dir().join(&rel);
+    if !path.is_file() {
+        diagnostics.push(
+            Diagnostic::warning(image.location, format!("image `{src}` does not exist")).with_hint(
+                "image paths are relative to the page, or to the source folder with `/`",
+            ),
+        );
+        return;
+    }
+    image.src = urls::relative_link(output, &rel);
+    assets.push(StaticFile { path, rel });
+}
+
+/// A visible toctree becomes a nested list of links to its pages.
+fn toctree_block(index: &SiteIndex<'_>, number: usize, toctree: &Toctree) -> Block {
+    if toctree.hidden {
+        return Block::Container {
+            classes: vec!["lb-toctree-hidden".into()],
+            blocks: Vec::new(),
+        };
+    }
+    let depth = toctree
+        .max_depth
+        .filter(|depth| *depth > 0)
+        .unwrap_or(u32::MAX);
+    let mut items = Vec::new();
+    for entry in &toctree.entries {
+        let name = nav::resolve_doc_name(&index.doc_names[number], &entry.target);
+        let mut targets: Vec<usize> = index.pages_by_doc.get(&name).copied().into_iter().collect();
+        if toctree.glob && targets.is_empty() {
+            targets = glob_pages(index, &name);
+        }
+        for target in targets {
+            let title = entry
+                .title
+                .clone()
+                .unwrap_or_else(|| index.titles[target].clone());
+            items.push(toctree_item(index, number, target, title, depth - 1));
+        }
+    }
+    let mut blocks = Vec::new();
+    if let Some(caption) = &toctree.caption {
+        blocks.push(Block::Paragraph(vec![Inline::Text(caption.clone())]));
+    }
+    blocks.push(Block::List(List {
+        start: None,
+        style: None,
+        items,
+    }));
+    Block::Container {
+        classes: vec!["lb-toctree".into()],
+        blocks,
+    }
+}
+
+fn glob_pages(index: &SiteIndex<'_>, pattern: &str) -> Vec<usize> {
+    let Ok(matcher) = globset::Glob::new(pattern).map(|glob| glob.compile_matcher()) else {
+        return Vec::new();
+    };
+    let mut found: Vec<(&String, usize)> = index
+        .doc_names
+        .iter()
+        .enumerate()
+        .filter(|(_, name)| matcher.is_match(name.as_str()))
+        .map(|(page, name)| (name, page))
+        .collect();
+    found.sort();
+    found.into_iter().map(|(_, page)| page).collect()
+}
+
+/// A toctree entry with the pages under it in the navigation, down to `depth` levels.
+fn toctree_item(
+    index: &SiteIndex<'_>,
+    from: usize,
+    target: usize,
+    title: String,
+    depth: u32,
+) -> ListItem {
+    let url = urls::relative_link(&index.outputs[from], &index.outputs[target]);
+    let mut blocks = vec![Block::Paragraph(vec![Inline::Link(Link {
+        destination: LinkDestination::Url(url),
+        title: None,
+        content: vec![Inline::Text(title)],
+    })])];
+    if depth > 0
+        && let Some(node) = index.nav_node_of_page.get(&target)
+    {
+        let children: Vec<ListItem> = index.nav.nodes[*node]
+            .children
+            .iter()
+            .filter_map(|child| {
+                let child = &index.nav.nodes[*child];
+                let page = child.page?;
+                Some(toctree_item(
+                    index,
+                    from,
+                    page,
+                    child.title.clone(),
+                    depth - 1,
+                ))
+            })
+            .collect();
+        if !children.is_empty() {
+            blocks.push(Block::List(List {
+                start: None,
+                style: None,
+                items: children,
+            }));
+        }
+    }
+    ListItem {
+        checked: None,
+        blocks,
+    }
+}
+
+/// Counts of diagnostics by severity.
+pub fn count(diagnostics: &[Diagnostic]) -> (usize, usize) {
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    (errors, diagnostics.len() - errors)
+}
