@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use tracing::debug;
+
 use crate::config::{self, Config, ConfigError};
 use crate::diagnostics::{Diagnostic, Severity, SourceMap};
 use crate::doc::FileId;
@@ -81,7 +83,9 @@ pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildRep
 
     let discovered = sources::discover(&config)?;
     progress.start(discovered.pages.len());
+    debug!(pages = discovered.pages.len(), elapsed = ?started.elapsed(), "discovered sources");
     let parsed = parse::parse_pages(&config, &discovered.pages, &source_map);
+    debug!(elapsed = ?started.elapsed(), "parsed");
 
     let summary = read_summary(
         &config,
@@ -91,19 +95,33 @@ pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildRep
     );
     let summary_ref = summary.as_ref().map(|(file, text)| (*file, text.as_ref()));
     let site = resolve::resolve(&config, parsed, summary_ref, &source_map, &mut diagnostics);
+    debug!(elapsed = ?started.elapsed(), "resolved");
 
-    let theme = match render::theme::load(&config) {
-        Ok(theme) => Some(theme),
-        Err(theme_diagnostics) => {
-            diagnostics.extend(theme_diagnostics);
-            None
+    let output = config.output_dir();
+    let mut staging = None;
+    if let Ok(theme) = render::theme::load(&config).map_err(|found| diagnostics.extend(found)) {
+        staging = match write::Staging::begin(&output, &config.root) {
+            Ok(staging) => Some(staging),
+            Err(error) => {
+                diagnostics.push(write_problem(&error));
+                None
+            }
+        };
+        let sink: &dyn render::Sink = match &staging {
+            Some(staging) => staging,
+            None => &render::Discard,
+        };
+        for copy in discovered.static_files.iter().chain(&site.assets) {
+            if let Some(staging) = &staging {
+                staging.copy(&copy.rel, &copy.path);
+            }
         }
-    };
-    let files = theme.as_ref().map(|theme| {
-        let (files, render_diagnostics) = render::render_site(&config, &site, theme);
-        diagnostics.extend(render_diagnostics);
-        files
-    });
+        let page_done = || progress.page_done();
+        diagnostics.extend(render::render_site(
+            &config, &site, &theme, sink, &page_done,
+        ));
+    }
+    debug!(elapsed = ?started.elapsed(), "rendered");
 
     if options.strict || config.build.strict {
         for diagnostic in &mut diagnostics {
@@ -114,24 +132,20 @@ pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildRep
     // A problem inside a file that many pages include is reported once.
     diagnostics.dedup_by(|a, b| a.location == b.location && a.message == b.message);
 
-    let output = config.output_dir();
+    // Dropping the staging folder without committing it leaves the old output as it was.
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
     let mut files_written = 0;
     let mut written = false;
-    if let (false, Some(files)) = (has_errors, files) {
-        let mut copies = discovered.static_files.clone();
-        copies.extend(site.assets.iter().cloned());
-        match write::write_site(&output, &config.root, files, &copies) {
+    if let (false, Some(staging)) = (has_errors, staging) {
+        match staging.commit() {
             Ok(summary) => {
                 files_written = summary.written;
                 written = true;
             }
-            Err(error) => diagnostics.push(
-                Diagnostic::new(Severity::Error, None, error.to_string())
-                    .with_hint("choose another folder with --dest-dir or `[build] build-dir`"),
-            ),
+            Err(error) => diagnostics.push(write_problem(&error)),
         }
     }
+    debug!(elapsed = ?started.elapsed(), files_written, "written");
 
     Ok(BuildReport {
         pages: site.pages.len(),
@@ -142,6 +156,11 @@ pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildRep
         written,
         files_written,
     })
+}
+
+fn write_problem(error: &write::WriteError) -> Diagnostic {
+    Diagnostic::new(Severity::Error, None, error.to_string())
+        .with_hint("choose another folder with --dest-dir or `[build] build-dir`")
 }
 
 /// Reads `book.toml` and applies the command line's overrides.

@@ -1,15 +1,18 @@
 //! Write stage: the finished site into the output folder, all or nothing.
 //!
 //! Steps: refuse an output folder that holds the book or that loopbook did not make;
-//! write every file into a staging folder beside the output; reuse (hard-link) files
-//! whose bytes did not change, so they keep their modification time; then swap the
-//! staging folder in for the old output. A build that fails or is interrupted before the
+//! write every file into a staging folder beside the output as it is rendered (so the
+//! whole site never sits in memory); reuse (hard-link) files whose bytes did not change,
+//! so they keep their modification time; then swap the staging folder in for the old
+//! output. A build that fails or is interrupted before the
 //! swap leaves the previous output exactly as it was.
 
-use std::collections::BTreeMap;
+use std::collections::HashSet;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
@@ -43,34 +46,141 @@ pub struct WriteSummary {
     pub unchanged: usize,
 }
 
-/// Replaces `output` with `files` plus copies of `copies`.
+/// A staging folder beside the output that files are written into while the site is
+/// rendered; [`Staging::commit`] swaps it in, dropping it without a commit removes it.
+pub struct Staging {
+    output: PathBuf,
+    folder: PathBuf,
+    parent: PathBuf,
+    name: String,
+    created: Mutex<HashSet<PathBuf>>,
+    written: AtomicUsize,
+    unchanged: AtomicUsize,
+    first_error: Mutex<Option<WriteError>>,
+    committed: bool,
+}
+
+impl Staging {
+    /// Checks the output folder and creates an empty staging folder beside it.
+    pub fn begin(output: &Path, book_root: &Path) -> Result<Staging, WriteError> {
+        check_output_folder(output, book_root)?;
+        let parent = output.parent().unwrap_or(Path::new(".")).to_path_buf();
+        fs::create_dir_all(&parent).map_err(io_error(&parent))?;
+        let name = output
+            .file_name()
+            .map_or("public".into(), |n| n.to_string_lossy().into());
+        let folder = parent.join(format!(".{name}.loopbook-staging-{}", std::process::id()));
+        remove_if_present(&folder)?;
+        fs::create_dir_all(&folder).map_err(io_error(&folder))?;
+        Ok(Staging {
+            output: output.to_path_buf(),
+            folder,
+            parent,
+            name,
+            created: Mutex::new(HashSet::new()),
+            written: AtomicUsize::new(0),
+            unchanged: AtomicUsize::new(0),
+            first_error: Mutex::new(None),
+            committed: false,
+        })
+    }
+
+    /// Writes one file (path relative to the output, `/`-separated). A failure is kept
+    /// and reported by [`commit`](Staging::commit).
+    pub fn put(&self, rel: &str, contents: &[u8]) {
+        if let Err(error) = self.try_put(rel, contents) {
+            let mut first = self.first_error.lock().unwrap_or_else(|p| p.into_inner());
+            first.get_or_insert(error);
+        }
+    }
+
+    /// Copies a file into the site.
+    pub fn copy(&self, rel: &str, source: &Path) {
+        match fs::read(source) {
+            Ok(bytes) => self.put(rel, &bytes),
+            Err(error) => {
+                let mut first = self.first_error.lock().unwrap_or_else(|p| p.into_inner());
+                first.get_or_insert(io_error(source)(error));
+            }
+        }
+    }
+
+    fn try_put(&self, rel: &str, contents: &[u8]) -> Result<(), WriteError> {
+        let target = self.folder.join(rel);
+        if let Some(folder) = target.parent() {
+            let known = self
+                .created
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .contains(folder);
+            if !known {
+                fs::create_dir_all(folder).map_err(io_error(folder))?;
+                self.created
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(folder.into());
+            }
+        }
+        let previous = self.output.join(rel);
+        let unchanged = fs::metadata(&previous).is_ok_and(|m| m.len() == contents.len() as u64)
+            && fs::read(&previous).is_ok_and(|old| old == contents);
+        // A hard link keeps the previous file, and so its modification time.
+        if unchanged && fs::hard_link(&previous, &target).is_ok() {
+            self.unchanged.fetch_add(1, Ordering::Relaxed);
+            return Ok(());
+        }
+        fs::write(&target, contents).map_err(io_error(&target))?;
+        self.written.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Swaps the staging folder in for the output.
+    pub fn commit(mut self) -> Result<WriteSummary, WriteError> {
+        let marker = format!(
+            "{{\"generator\": \"loopbook {}\"}}\n",
+            env!("CARGO_PKG_VERSION")
+        );
+        self.put(MARKER, marker.as_bytes());
+        let error = self
+            .first_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(error) = error {
+            return Err(error);
+        }
+        swap_in(&self.output, &self.folder, &self.parent, &self.name)?;
+        self.committed = true;
+        Ok(WriteSummary {
+            written: self.written.load(Ordering::Relaxed),
+            unchanged: self.unchanged.load(Ordering::Relaxed),
+        })
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.folder);
+        }
+    }
+}
+
+/// Replaces `output` with `files` plus copies of `copies` in one step.
 pub fn write_site(
     output: &Path,
     book_root: &Path,
     files: Vec<OutputFile>,
     copies: &[StaticFile],
 ) -> Result<WriteSummary, WriteError> {
-    check_output_folder(output, book_root)?;
-
-    let parent = output.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(parent).map_err(io_error(parent))?;
-    let name = output
-        .file_name()
-        .map_or("public".into(), |name| name.to_string_lossy());
-    let staging = parent.join(format!(".{name}.loopbook-staging-{}", std::process::id()));
-    remove_if_present(&staging)?;
-    fs::create_dir_all(&staging).map_err(io_error(&staging))?;
-
-    let result = fill_staging(output, &staging, files, copies);
-    let summary = match result {
-        Ok(summary) => summary,
-        Err(error) => {
-            let _ = fs::remove_dir_all(&staging);
-            return Err(error);
-        }
-    };
-    swap_in(output, &staging, parent, &name)?;
-    Ok(summary)
+    let staging = Staging::begin(output, book_root)?;
+    copies
+        .par_iter()
+        .for_each(|copy| staging.copy(&copy.rel, &copy.path));
+    files
+        .par_iter()
+        .for_each(|file| staging.put(&file.path, &file.contents));
+    staging.commit()
 }
 
 /// The output folder must not hold the book, and an existing one must be ours.
@@ -95,70 +205,6 @@ fn absolute(path: &Path) -> PathBuf {
         };
         crate::parse::loader::normalize(&joined)
     })
-}
-
-/// A file to put into the staging folder.
-enum Entry<'a> {
-    Bytes(Vec<u8>),
-    Copy(&'a Path),
-}
-
-fn fill_staging(
-    output: &Path,
-    staging: &Path,
-    files: Vec<OutputFile>,
-    copies: &[StaticFile],
-) -> Result<WriteSummary, WriteError> {
-    // Generated files win over copies of the same path; the map also sorts and dedups.
-    let mut entries: BTreeMap<String, Entry> = BTreeMap::new();
-    for copy in copies {
-        entries.insert(copy.rel.clone(), Entry::Copy(&copy.path));
-    }
-    for file in files {
-        entries.insert(file.path, Entry::Bytes(file.contents));
-    }
-    let marker = format!(
-        "{{\"generator\": \"loopbook {}\"}}\n",
-        env!("CARGO_PKG_VERSION")
-    );
-    entries.insert(MARKER.to_string(), Entry::Bytes(marker.into_bytes()));
-
-    let folders: std::collections::BTreeSet<PathBuf> = entries
-        .keys()
-        .filter_map(|rel| Path::new(rel).parent().map(|parent| staging.join(parent)))
-        .collect();
-    for folder in &folders {
-        fs::create_dir_all(folder).map_err(io_error(folder))?;
-    }
-
-    let outcomes: Vec<Result<bool, WriteError>> = entries
-        .into_par_iter()
-        .map(|(rel, entry)| place(&output.join(&rel), &staging.join(&rel), entry))
-        .collect();
-    let mut summary = WriteSummary::default();
-    for outcome in outcomes {
-        if outcome? {
-            summary.written += 1;
-        } else {
-            summary.unchanged += 1;
-        }
-    }
-    Ok(summary)
-}
-
-/// Puts one file in place; returns whether its bytes are new.
-fn place(previous: &Path, target: &Path, entry: Entry<'_>) -> Result<bool, WriteError> {
-    let bytes = match entry {
-        Entry::Bytes(bytes) => bytes,
-        Entry::Copy(source) => fs::read(source).map_err(io_error(source))?,
-    };
-    let unchanged = fs::metadata(previous).is_ok_and(|meta| meta.len() == bytes.len() as u64)
-        && fs::read(previous).is_ok_and(|old| old == bytes);
-    if unchanged && fs::hard_link(previous, target).is_ok() {
-        return Ok(false);
-    }
-    fs::write(target, &bytes).map_err(io_error(target))?;
-    Ok(true)
 }
 
 /// Moves the staging folder to `output`, keeping the old output until the move worked.

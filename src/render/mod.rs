@@ -30,6 +30,42 @@ pub struct OutputFile {
     pub contents: Vec<u8>,
 }
 
+/// Where rendered files go as soon as they are made.
+pub trait Sink: Sync {
+    /// Takes one file; `path` is relative to the output folder, `/`-separated.
+    fn put(&self, path: &str, contents: &[u8]);
+}
+
+impl Sink for crate::write::Staging {
+    fn put(&self, path: &str, contents: &[u8]) {
+        crate::write::Staging::put(self, path, contents);
+    }
+}
+
+/// Keeps rendered files in memory (for `check` and tests).
+#[derive(Default)]
+pub struct Collect(pub std::sync::Mutex<Vec<OutputFile>>);
+
+impl Sink for Collect {
+    fn put(&self, path: &str, contents: &[u8]) {
+        let file = OutputFile {
+            path: path.to_string(),
+            contents: contents.to_vec(),
+        };
+        self.0
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .push(file);
+    }
+}
+
+/// Discards rendered files.
+pub struct Discard;
+
+impl Sink for Discard {
+    fn put(&self, _: &str, _: &[u8]) {}
+}
+
 #[derive(Serialize)]
 struct SiteContext<'a> {
     title: &'a str,
@@ -76,12 +112,14 @@ struct PageContext<'a> {
     loopbook_version: &'static str,
 }
 
-/// Renders every page and the theme's own files.
+/// Renders every page and the theme's own files into `sink`; returns the problems.
 pub fn render_site(
     config: &Config,
     site: &Site,
     theme: &Theme,
-) -> (Vec<OutputFile>, Vec<Diagnostic>) {
+    sink: &dyn Sink,
+    progress: &(dyn Fn() + Sync),
+) -> Vec<Diagnostic> {
     let site_context = SiteContext {
         title: config.book.title.as_deref().unwrap_or("Documentation"),
         language: &config.book.language,
@@ -89,35 +127,28 @@ pub fn render_site(
     };
     let node_of_page = site.nav.node_of_page();
 
-    let rendered: Vec<(Option<OutputFile>, Vec<Diagnostic>)> = (0..site.pages.len())
+    let mut diagnostics: Vec<Diagnostic> = (0..site.pages.len())
         .into_par_iter()
-        .map(|number| {
+        .flat_map_iter(|number| {
             let node = node_of_page.get(&number).copied();
-            render_page(site, number, node, &site_context, theme)
+            let (file, diagnostics) = render_page(site, number, node, &site_context, theme);
+            if let Some(file) = file {
+                sink.put(&file.path, &file.contents);
+            }
+            progress();
+            diagnostics
         })
         .collect();
 
-    let mut files = Vec::with_capacity(rendered.len() + theme.assets.len() + 2);
-    let mut diagnostics = Vec::new();
-    for (file, page_diagnostics) in rendered {
-        files.extend(file);
-        diagnostics.extend(page_diagnostics);
-    }
     match render_not_found(config, &site_context, theme) {
-        Ok(file) => files.push(file),
+        Ok(file) => sink.put(&file.path, &file.contents),
         Err(diagnostic) => diagnostics.push(diagnostic),
     }
     for (name, bytes) in &theme.assets {
-        files.push(OutputFile {
-            path: format!("theme/{name}"),
-            contents: bytes.to_vec(),
-        });
+        sink.put(&format!("theme/{name}"), bytes);
     }
-    files.push(OutputFile {
-        path: "theme/highlight.css".to_string(),
-        contents: highlight::stylesheet().into_bytes(),
-    });
-    (files, diagnostics)
+    sink.put("theme/highlight.css", highlight::stylesheet().as_bytes());
+    diagnostics
 }
 
 fn render_page(
