@@ -61,7 +61,9 @@ pub fn parse_page(config: &Config, page: &PageSource, sources: &SourceMap) -> Pa
     let text: Arc<str> = match std::fs::read(&page.path).map(String::from_utf8) {
         Ok(Ok(text)) => Arc::from(text),
         Ok(Err(error)) => {
-            let file = sources.add(&page.path, display, Arc::from(""));
+            // The lossy text still lets the diagnostic show the line with the bad byte.
+            let lossy = String::from_utf8_lossy(error.as_bytes()).into_owned();
+            let file = sources.add(&page.path, display, Arc::from(lossy));
             let (line, column) = position_of_invalid_byte(error.as_bytes(), error.utf8_error());
             let diagnostic =
                 Diagnostic::error(Location::new(file, line, column), "file is not valid UTF-8")

@@ -42,7 +42,21 @@ pub fn render_document(document: &Document) -> RenderedBody {
         headings: &headings,
         has_code: false,
     };
-    renderer.blocks(&document.blocks);
+    // Footnote texts go to the end of the page, whatever their place in the source.
+    let (footnotes, body): (Vec<&Block>, Vec<&Block>) = document
+        .blocks
+        .iter()
+        .partition(|block| matches!(block, Block::FootnoteDefinition { .. }));
+    for block in body {
+        renderer.block(block);
+    }
+    if !footnotes.is_empty() {
+        renderer.out.push_str("<section class=\"lb-footnotes\" aria-label=\"Footnotes\">\n");
+        for block in footnotes {
+            renderer.block(block);
+        }
+        renderer.out.push_str("</section>\n");
+    }
     let toc = headings
         .iter()
         .filter(|entry| entry.level == 2 || entry.level == 3)
