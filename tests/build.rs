@@ -8,7 +8,8 @@ const MINIMAL_TOML: &str = "[book]\ntitle = \"T\"\n";
 
 fn book_with_page(page: &str) -> Book {
     let book = Book::empty();
-    book.write("book.toml", MINIMAL_TOML).write("content/index.md", page);
+    book.write("book.toml", MINIMAL_TOML)
+        .write("content/index.md", page);
     book
 }
 
@@ -17,7 +18,11 @@ fn every_markdown_feature_renders() {
     let book = Book::fixture("features");
     let run = book.build(&[]);
     run.expect_success();
-    assert_eq!(run.headlines(), Vec::<String>::new(), "no diagnostics expected");
+    assert_eq!(
+        run.headlines(),
+        Vec::<String>::new(),
+        "no diagnostics expected"
+    );
 
     let main = book.main_of("index.html");
     insta::assert_snapshot!("features_index_main", main);
@@ -35,7 +40,10 @@ fn variables_fill_prose_code_and_includes_but_leave_other_braces() {
     assert!(main.contains("{{ customer.email }}"));
     assert!(main.contains("Included text with the site id SITE-42"));
     assert!(main.contains("Nested include, two levels down."));
-    assert!(main.contains("cdn.example.test/loader.js"), "variable inside a code block");
+    assert!(
+        main.contains("cdn.example.test/loader.js"),
+        "variable inside a code block"
+    );
     assert!(!main.contains("{{ site_id }}"));
 }
 
@@ -45,7 +53,10 @@ fn references_resolve_to_titles_and_anchors() {
     book.build(&[]).expect_success();
     let main = book.main_of("index.html");
 
-    assert!(main.contains(r##"<a href="index.html#tables">Tables and lists</a>"##), "{main}");
+    assert!(
+        main.contains(r##"<a href="index.html#tables">Tables and lists</a>"##),
+        "{main}"
+    );
     assert!(main.contains(r##"<a href="guide.html#install-steps">Custom text</a>"##));
     assert!(main.contains(r#"<a href="guide.html">Guide</a>"#));
     assert!(main.contains(r##"<a href="guide.html#second-section">"##));
@@ -64,7 +75,10 @@ fn unresolved_reference_is_a_warning_at_its_line_and_plain_text() {
             "warning: unresolved reference: no page `missing/page`"
         ]
     );
-    assert_eq!(run.locations(), ["content/index.md:3:5", "content/index.md:3:24"]);
+    assert_eq!(
+        run.locations(),
+        ["content/index.md:3:5", "content/index.md:3:24"]
+    );
     let main = book.main_of("index.html");
     assert!(main.contains("See nowhere and missing/page."), "{main}");
     assert!(!main.contains("{ref}"));
@@ -84,16 +98,25 @@ fn nested_includes_work_and_a_cycle_shows_the_whole_chain() {
     let book = book_with_page("# Home\n\n```{include} a.md\n```\n");
     book.write("content/a.md", "A text\n\n```{include} sub/b.md\n```\n")
         .write("content/sub/b.md", "B text\n\n```{include} ../a.md\n```\n")
-        .write("book.toml", "[book]\ntitle = \"T\"\n[build]\nexclude = [\"a.md\", \"sub/**\"]\n");
+        .write(
+            "book.toml",
+            "[book]\ntitle = \"T\"\n[build]\nexclude = [\"a.md\", \"sub/**\"]\n",
+        );
     let run = book.build(&[]);
     run.expect_code(1);
 
     assert_eq!(
         run.headlines(),
-        ["error: include cycle: content/index.md -> content/a.md -> content/sub/b.md -> content/a.md"]
+        [
+            "error: include cycle: content/index.md -> content/a.md -> content/sub/b.md -> content/a.md"
+        ]
     );
     assert_eq!(run.locations(), ["content/sub/b.md:3:1"]);
-    assert!(run.stderr.contains("included from content/a.md:3:1"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("included from content/a.md:3:1"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("included from content/index.md:3:1"));
 }
 
@@ -102,7 +125,10 @@ fn missing_include_is_an_error_at_the_directive() {
     let book = book_with_page("# Home\n\ntext\n\n```{include} nope.md\n```\n");
     let run = book.build(&[]);
     run.expect_code(1);
-    assert_eq!(run.headlines(), ["error: included file `nope.md` does not exist"]);
+    assert_eq!(
+        run.headlines(),
+        ["error: included file `nope.md` does not exist"]
+    );
     assert_eq!(run.locations(), ["content/index.md:5:1"]);
 }
 
@@ -111,18 +137,30 @@ fn include_that_leaves_the_book_folder_is_refused() {
     let book = book_with_page("# Home\n\n```{include} ../../secret.md\n```\n");
     let run = book.build(&[]);
     run.expect_code(1);
-    assert!(run.headlines()[0].contains("is outside the book folder"), "{}", run.stderr);
+    assert!(
+        run.headlines()[0].contains("is outside the book folder"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(run.locations(), ["content/index.md:3:1"]);
 }
 
 #[test]
 fn misspelt_key_names_the_right_key_and_its_line() {
     let book = Book::empty();
-    book.write("book.toml", "[book]\ntitle = \"T\"\n\n[build]\nbuild-dri = \"out\"\n")
-        .write("content/index.md", "# Home\n");
+    book.write(
+        "book.toml",
+        "[book]\ntitle = \"T\"\n\n[build]\nbuild-dri = \"out\"\n",
+    )
+    .write("content/index.md", "# Home\n");
     let run = book.build(&[]);
     run.expect_code(2);
-    assert!(run.stderr.contains("error: unknown key `build-dri` in book.toml"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("error: unknown key `build-dri` in book.toml"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("help: did you mean `build-dir`?"));
     assert!(run.stderr.contains("book.toml:5:1"));
 }
@@ -163,7 +201,10 @@ fn failed_build_leaves_the_previous_output_byte_identical() {
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|name| name.contains("loopbook"))
         .collect();
-    assert!(leftovers.is_empty(), "staging folders left behind: {leftovers:?}");
+    assert!(
+        leftovers.is_empty(),
+        "staging folders left behind: {leftovers:?}"
+    );
 }
 
 #[test]
@@ -171,12 +212,17 @@ fn unchanged_files_keep_their_modification_time() {
     let book = Book::fixture("features");
     book.build(&[]).expect_success();
     let mtime = |page: &str| {
-        std::fs::metadata(book.path().join("public").join(page)).unwrap().modified().unwrap()
+        std::fs::metadata(book.path().join("public").join(page))
+            .unwrap()
+            .modified()
+            .unwrap()
     };
     let (guide, index) = (mtime("guide.html"), mtime("index.html"));
     std::thread::sleep(std::time::Duration::from_millis(20));
 
-    let edited = book.read("content/index.md").replace("Plain *emphasis*", "Plain _emphasis_!");
+    let edited = book
+        .read("content/index.md")
+        .replace("Plain *emphasis*", "Plain _emphasis_!");
     book.write("content/index.md", &edited);
     book.build(&[]).expect_success();
 
@@ -193,7 +239,10 @@ fn theme_can_override_one_template() {
     );
     book.build(&[]).expect_success();
 
-    assert!(book.read("public/guide.html").starts_with("<!DOCTYPE html><title>Guide</title>"));
+    assert!(
+        book.read("public/guide.html")
+            .starts_with("<!DOCTYPE html><title>Guide</title>")
+    );
     assert!(book.main_of("guide.html").contains("CUSTOM <h1"));
     // Templates and assets the book does not override still come from the default theme.
     assert!(book.read("public/404.html").contains("lb-header"));
@@ -215,13 +264,18 @@ fn pretty_urls_write_folders_with_index_files() {
     let book = Book::fixture("features");
     book.write(
         "book.toml",
-        &book.read("book.toml").replace("[build]\n", "[build]\npretty-urls = true\n"),
+        &book
+            .read("book.toml")
+            .replace("[build]\n", "[build]\npretty-urls = true\n"),
     );
     book.build(&[]).expect_success();
     assert!(book.exists("public/guide/index.html"));
     assert!(book.exists("public/index.html"));
     let main = book.main_of("index.html");
-    assert!(main.contains(r#"<a href="guide/index.html">Guide</a>"#), "{main}");
+    assert!(
+        main.contains(r#"<a href="guide/index.html">Guide</a>"#),
+        "{main}"
+    );
     let guide = book.read("public/guide/index.html");
     assert!(guide.contains(r#"href="../theme/loopbook.css""#));
 }
@@ -231,9 +285,15 @@ fn unknown_language_is_a_warning_and_plain_text() {
     let book = book_with_page("# Home\n\n```klingon\nqapla' <b>\n```\n");
     let run = book.build(&[]);
     run.expect_success();
-    assert_eq!(run.headlines(), ["warning: no highlighter for language `klingon`; shown as plain text"]);
+    assert_eq!(
+        run.headlines(),
+        ["warning: no highlighter for language `klingon`; shown as plain text"]
+    );
     assert_eq!(run.locations(), ["content/index.md:4:1"]);
-    assert!(book.main_of("index.html").contains("qapla&#39; &lt;b&gt;") || book.main_of("index.html").contains("qapla' &lt;b&gt;"));
+    assert!(
+        book.main_of("index.html").contains("qapla&#39; &lt;b&gt;")
+            || book.main_of("index.html").contains("qapla' &lt;b&gt;")
+    );
 }
 
 #[test]
@@ -245,7 +305,8 @@ fn dest_dir_and_folder_navigation_without_summary() {
         .write("content/a/index.md", "# Folder A\n")
         .write("content/a/z.md", "# Zed\n");
     let out = book.path().join("elsewhere");
-    book.build(&["--dest-dir", out.to_str().unwrap()]).expect_success();
+    book.build(&["--dest-dir", out.to_str().unwrap()])
+        .expect_success();
 
     let page = std::fs::read_to_string(out.join("a/z.html")).unwrap();
     let nav = &page[page.find("<nav").unwrap()..page.find("</nav>").unwrap()];
@@ -275,7 +336,17 @@ fn example_site_builds_without_warnings() {
     let out = tempfile::tempdir().unwrap();
     let dest = out.path().join("public");
     let repo = env!("CARGO_MANIFEST_DIR");
-    let run = loopbook(&["--color", "never", "build", repo, "--dest-dir", dest.to_str().unwrap()], out.path());
+    let run = loopbook(
+        &[
+            "--color",
+            "never",
+            "build",
+            repo,
+            "--dest-dir",
+            dest.to_str().unwrap(),
+        ],
+        out.path(),
+    );
     run.expect_success();
     assert_eq!(run.headlines(), Vec::<String>::new(), "{}", run.stderr);
     assert!(dest.join("integration/post-purchase.html").is_file());

@@ -21,7 +21,10 @@ fn generated_mdbook_corpus_builds_with_every_page_and_highlighted_code() {
     assert!(status.success());
     let book = work.path().join("mdbook");
 
-    let run = loopbook(&["--color", "never", "build", book.to_str().unwrap()], work.path());
+    let run = loopbook(
+        &["--color", "never", "build", book.to_str().unwrap()],
+        work.path(),
+    );
     run.expect_success();
     assert!(!run.stderr.contains("warning"), "{}", run.stderr);
 
@@ -30,7 +33,10 @@ fn generated_mdbook_corpus_builds_with_every_page_and_highlighted_code() {
         .lines()
         .filter_map(|line| line.split("](").nth(1)?.strip_suffix(')'))
         .collect();
-    assert!(linked.len() > 60, "SUMMARY.md lists the pages and folder indexes");
+    assert!(
+        linked.len() > 60,
+        "SUMMARY.md lists the pages and folder indexes"
+    );
     for source in &linked {
         let page = match source.strip_suffix("README.md") {
             Some(folder) => format!("{folder}index.html"),
@@ -39,12 +45,21 @@ fn generated_mdbook_corpus_builds_with_every_page_and_highlighted_code() {
         let html = std::fs::read_to_string(book.join("public").join(&page))
             .unwrap_or_else(|_| panic!("{page} was not written"));
         let blocks = html.matches("<div class=\"lb-code\"").count();
-        let highlighted = html.matches("<pre class=\"lb-code-block\"><code><span class=\"hl-").count();
-        assert_eq!(blocks, highlighted, "every code block of {page} is highlighted");
+        let highlighted = html
+            .matches("<pre class=\"lb-code-block\"><code><span class=\"hl-")
+            .count();
+        assert_eq!(
+            blocks, highlighted,
+            "every code block of {page} is highlighted"
+        );
         let fences = std::fs::read_to_string(book.join("src").join(source))
             .unwrap()
             .matches("```")
             .count();
-        assert_eq!(blocks, fences / 2, "{page} shows every code block of its source");
+        assert_eq!(
+            blocks,
+            fences / 2,
+            "{page} shows every code block of its source"
+        );
     }
 }

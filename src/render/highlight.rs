@@ -8,8 +8,13 @@
 
 use std::sync::LazyLock;
 
-use syntect::html::{ClassStyle, css_for_theme_with_class_style, line_tokens_to_classed_spans};
-use syntect::parsing::{ParseState, ScopeStack, SyntaxReference, SyntaxSet};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use syntect::html::{ClassStyle, css_for_theme_with_class_style};
+use syntect::parsing::{
+    BasicScopeStackOp, ParseState, Scope, ScopeStack, ScopeStackOp, SyntaxReference, SyntaxSet,
+};
 use syntect::util::LinesWithEndings;
 
 use super::escape::push_html_text;
@@ -85,24 +90,81 @@ pub fn highlight_lines(code: &str, syntax: &SyntaxReference) -> Vec<String> {
     let mut stack = ScopeStack::new();
     let mut lines = Vec::new();
     for line in LinesWithEndings::from(code) {
-        let reopen = open_spans(&stack);
-        let highlighted = state
+        let mut out = String::with_capacity(line.len() * 4);
+        for scope in stack.as_slice() {
+            open_span(&mut out, *scope);
+        }
+        let written = state
             .parse_line(line, syntaxes)
             .ok()
-            .and_then(|ops| line_tokens_to_classed_spans(line, &ops, CLASS_STYLE, &mut stack).ok());
-        let Some((html, _)) = highlighted else {
+            .is_some_and(|ops| write_line(&mut out, line, &ops, &mut stack));
+        if !written {
             // syntect gave up on this line: show the rest of the block unhighlighted.
-            lines.extend(LinesWithEndings::from(line).map(plain_line));
+            lines.push(plain_line(line));
             state = ParseState::new(syntaxes.find_syntax_plain_text());
             stack = ScopeStack::new();
             continue;
-        };
-        let mut out = reopen;
-        out.push_str(&html);
+        }
         out.push_str(&"</span>".repeat(stack.len()));
         lines.push(out);
     }
     lines
+}
+
+/// Writes one line's text with a span per scope push. (syntect's own writer takes a
+/// global lock for every span, which serialises highlighting across threads.)
+fn write_line(
+    out: &mut String,
+    line: &str,
+    ops: &[(usize, ScopeStackOp)],
+    stack: &mut ScopeStack,
+) -> bool {
+    let mut written_to = 0;
+    // Where the innermost span opened, while nothing has been written inside it yet:
+    // a span that closes empty is removed again.
+    let mut empty_span_start: Option<usize> = None;
+    for (index, op) in ops {
+        let index = (*index).min(line.len());
+        if index > written_to {
+            push_html_text(out, &line[written_to..index]);
+            written_to = index;
+            empty_span_start = None;
+        }
+        let applied = stack.apply_with_hook(op, |basic, _| match basic {
+            BasicScopeStackOp::Push(scope) => {
+                empty_span_start = Some(out.len());
+                open_span(out, scope);
+            }
+            BasicScopeStackOp::Pop => match empty_span_start.take() {
+                Some(start) => out.truncate(start),
+                None => out.push_str("</span>"),
+            },
+        });
+        if applied.is_err() {
+            return false;
+        }
+    }
+    push_html_text(out, &line[written_to..]);
+    true
+}
+
+thread_local! {
+    /// `<span class="…">` for each scope seen, so classes are built once per thread.
+    static OPEN_TAGS: RefCell<HashMap<Scope, String>> = RefCell::new(HashMap::new());
+}
+
+fn open_span(out: &mut String, scope: Scope) {
+    OPEN_TAGS.with_borrow_mut(|tags| {
+        let tag = tags.entry(scope).or_insert_with(|| {
+            let classes: Vec<String> = scope
+                .build_string()
+                .split('.')
+                .map(|atom| format!("hl-{atom}"))
+                .collect();
+            format!("<span class=\"{}\">", classes.join(" "))
+        });
+        out.push_str(tag);
+    });
 }
 
 /// Plain text split into escaped lines, for code without a language.
@@ -113,24 +175,6 @@ pub fn plain_lines(code: &str) -> Vec<String> {
 fn plain_line(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     push_html_text(&mut out, line);
-    out
-}
-
-/// Opening tags for the scopes still open from previous lines.
-fn open_spans(stack: &ScopeStack) -> String {
-    let mut out = String::new();
-    for scope in stack.as_slice() {
-        out.push_str("<span class=\"");
-        let name = scope.build_string();
-        for (index, atom) in name.split('.').enumerate() {
-            if index > 0 {
-                out.push(' ');
-            }
-            out.push_str("hl-");
-            out.push_str(atom);
-        }
-        out.push_str("\">");
-    }
     out
 }
 

@@ -51,7 +51,9 @@ pub fn render_document(document: &Document) -> RenderedBody {
         renderer.block(block);
     }
     if !footnotes.is_empty() {
-        renderer.out.push_str("<section class=\"lb-footnotes\" aria-label=\"Footnotes\">\n");
+        renderer
+            .out
+            .push_str("<section class=\"lb-footnotes\" aria-label=\"Footnotes\">\n");
         for block in footnotes {
             renderer.block(block);
         }

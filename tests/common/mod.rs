@@ -20,13 +20,17 @@ pub struct Run {
 
 impl Book {
     pub fn empty() -> Book {
-        Book { dir: tempfile::tempdir().expect("temporary folder") }
+        Book {
+            dir: tempfile::tempdir().expect("temporary folder"),
+        }
     }
 
     /// A copy of a fixture folder.
     pub fn fixture(name: &str) -> Book {
         let book = Book::empty();
-        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+        let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name);
         copy_tree(&source, book.path());
         book
     }
@@ -93,7 +97,11 @@ pub fn loopbook(args: &[&str], cwd: &Path) -> Run {
 impl Run {
     /// Fails with the whole output when the exit code is not `code`.
     pub fn expect_code(&self, code: i32) -> &Self {
-        assert_eq!(self.code, code, "exit code\n--- stderr:\n{}\n--- stdout:\n{}", self.stderr, self.stdout);
+        assert_eq!(
+            self.code, code,
+            "exit code\n--- stderr:\n{}\n--- stdout:\n{}",
+            self.stderr, self.stdout
+        );
         self
     }
 
@@ -139,7 +147,9 @@ fn walkdir(root: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {
@@ -157,7 +167,11 @@ pub fn files_under(root: &Path) -> BTreeMap<String, Vec<u8>> {
     walkdir(root)
         .into_iter()
         .map(|path| {
-            let relative = path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+            let relative = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             let bytes = std::fs::read(&path).unwrap();
             (relative, bytes)
         })
