@@ -1,6 +1,8 @@
 //! Helpers for tests that run the real `loopbook` binary on real folders.
 
-#![allow(dead_code)] // Each test file uses a different part of these helpers.
+// Each test file uses a different part of these helpers, and `pub` here means "for the
+// test files", not the crate's public API.
+#![allow(dead_code, unreachable_pub)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
