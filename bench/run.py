@@ -132,6 +132,14 @@ def find_binaries(loopbook_path):
     }
 
 
+def binary_stamp(binary):
+    try:
+        stat = os.stat(binary)
+    except OSError:
+        return None
+    return (stat.st_size, stat.st_mtime_ns)
+
+
 def tool_version(tool, binary):
     args = {"hugo": ["version"], "sphinx": ["--version"]}.get(tool, ["--version"])
     try:
@@ -248,7 +256,10 @@ def read_tail(out, err):
 
 
 def count_html(folder):
-    return sum(1 for _, _, files in os.walk(folder) for f in files if f.endswith(".html"))
+    """HTML pages under folder, leaving out a top-level 404.html: a not-found page is
+    not one of the corpus pages, and loopbook and Hugo both may write one."""
+    found = sum(1 for _, _, files in os.walk(folder) for f in files if f.endswith(".html"))
+    return found - (1 if (Path(folder) / "404.html").is_file() else 0)
 
 
 def bench_case(case, corpus, manifest, runs, timeout_s):
@@ -434,6 +445,8 @@ def main(argv=None):
             print("%s: not installed%s, skipped" % (tool, where))
         else:
             versions[tool] = tool_version(tool, binaries[tool])
+    # loopbook is often rebuilt while a benchmark runs; a changed binary is reported.
+    stamps = {tool: binary_stamp(binaries[tool]) for tool in versions}
     cases = [c for c in build_cases(binaries, args.sphinx_pages)
              if c.tool in args.tools and binaries[c.tool] is not None]
     if not cases:
@@ -450,6 +463,10 @@ def main(argv=None):
             results.append(bench_case(case, corpus, manifest, args.runs, args.timeout))
 
     print_report(results, sizes, args.markdown, versions)
+    for tool, stamp in stamps.items():
+        if binary_stamp(binaries[tool]) != stamp:
+            print("WARNING: %s (%s) was replaced while the benchmark ran: its figures may"
+                  " mix two builds of it" % (tool, binaries[tool]))
     (work / "results.json").write_text(json.dumps(
         {"versions": versions, "cpus": os.cpu_count(),
          "results": [{"case": r.case, "pages": r.pages, "status": r.status,

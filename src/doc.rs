@@ -100,8 +100,8 @@ pub struct Heading {
     pub content: Vec<Inline>,
     /// The anchor id, unique within the page.
     pub id: String,
-    /// Label names (normalised) that point at this heading; each also gets an anchor.
-    pub labels: Vec<String>,
+    /// Labels that point at this heading; each also gets an anchor of its own.
+    pub labels: Vec<Label>,
     /// Extra classes from heading attributes.
     pub classes: Vec<String>,
     pub location: Location,
@@ -226,8 +226,18 @@ pub struct Figure {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Anchor {
     pub id: String,
-    /// Label names (normalised) defined here.
-    pub labels: Vec<String>,
+    /// Labels defined here.
+    pub labels: Vec<Label>,
+    pub location: Location,
+}
+
+/// A name that references (`ref`) point at, with the anchor id it is published under.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Label {
+    /// Normalised name: case and runs of white space folded, as Sphinx compares them.
+    pub name: String,
+    /// The anchor id in the page (`#id`); the source language decides how it is made.
+    pub id: String,
     pub location: Location,
 }
 

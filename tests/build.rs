@@ -54,7 +54,7 @@ fn references_resolve_to_titles_and_anchors() {
     let main = book.main_of("index.html");
 
     assert!(
-        main.contains(r##"<a href="index.html#tables">Tables and lists</a>"##),
+        main.contains(r##"<a href="index.html#tables-label">Tables and lists</a>"##),
         "{main}"
     );
     assert!(main.contains(r##"<a href="guide.html#install-steps">Custom text</a>"##));

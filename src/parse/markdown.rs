@@ -16,7 +16,7 @@ use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, T
 use crate::diagnostics::Diagnostic;
 use crate::doc::{
     Admonition, Align, Anchor, Block, CodeBlock, DefinitionItem, Directive, Document, FileId,
-    Heading, Image, Inline, Link, LinkDestination, List, ListItem, Location, Reference,
+    Heading, Image, Inline, Label, Link, LinkDestination, List, ListItem, Location, Reference,
     ReferenceKind, Table, TableCell, TableRow, TocEntry, Toctree, plain_text,
 };
 use crate::parse::directives::{self, ADMONITIONS};
@@ -204,7 +204,9 @@ enum BlocksKind {
 }
 
 enum InlineKind {
-    Paragraph,
+    Paragraph {
+        location: Location,
+    },
     Heading {
         level: u8,
         id: Option<String>,
@@ -316,7 +318,7 @@ impl Converter<'_, '_> {
     fn open(&mut self, tag: Tag<'_>, location: Location, stack: &mut Vec<Frame>) {
         let frame = match tag {
             Tag::Paragraph => Frame::Inlines {
-                kind: InlineKind::Paragraph,
+                kind: InlineKind::Paragraph { location },
                 inlines: Vec::new(),
             },
             Tag::Heading {
@@ -496,7 +498,10 @@ impl Converter<'_, '_> {
 
     fn close_inlines(&mut self, kind: InlineKind, inlines: Vec<Inline>, stack: &mut [Frame]) {
         match kind {
-            InlineKind::Paragraph => push_block(stack, Block::Paragraph(inlines)),
+            InlineKind::Paragraph { location } => match label_line(&inlines, location) {
+                Some(label) => push_block(stack, Block::Anchor(label_anchor(label))),
+                None => push_block(stack, Block::Paragraph(inlines)),
+            },
             InlineKind::Heading {
                 level,
                 id,
@@ -1006,15 +1011,27 @@ fn link_destination(url: &str, location: Location) -> LinkDestination {
 }
 
 /// A paragraph holding only `(name)=` labels the heading that follows it.
-fn label_line(block: &Block) -> Option<String> {
-    let Block::Paragraph(inlines) = block else {
-        return None;
-    };
-    let [Inline::Text(text)] = inlines.as_slice() else {
+fn label_line(inlines: &[Inline], location: Location) -> Option<Label> {
+    let [Inline::Text(text)] = inlines else {
         return None;
     };
     let name = text.trim().strip_prefix('(')?.strip_suffix(")=")?;
-    (!name.is_empty() && !name.contains(char::is_whitespace)).then(|| normalize_label(name))
+    if name.is_empty() || name.contains(char::is_whitespace) {
+        return None;
+    }
+    Some(Label {
+        name: normalize_label(name),
+        id: slug(name),
+        location,
+    })
+}
+
+fn label_anchor(label: Label) -> Anchor {
+    Anchor {
+        id: label.id.clone(),
+        location: label.location,
+        labels: vec![label],
+    }
 }
 
 /// Labels compare as Sphinx compares them: case and runs of whitespace folded.
@@ -1025,42 +1042,27 @@ pub fn normalize_label(name: &str) -> String {
         .to_lowercase()
 }
 
-/// Moves `(name)=` lines onto the following heading, or into an anchor when no heading
-/// follows.
-fn attach_labels(blocks: &mut Vec<Block>) {
-    let mut pending: Vec<(String, Location)> = Vec::new();
+/// Moves the labels of anchors that stand right before a heading onto the heading, so
+/// a reference to them takes the heading's title.
+pub fn attach_labels(blocks: &mut Vec<Block>) {
+    let mut pending: Vec<Anchor> = Vec::new();
     let mut out = Vec::with_capacity(blocks.len());
     for mut block in blocks.drain(..) {
-        if let Some(label) = label_line(&block) {
-            pending.push((label, Location::default()));
-            continue;
-        }
         match &mut block {
+            Block::Anchor(anchor) => {
+                pending.push(anchor.clone());
+                continue;
+            }
             Block::Heading(heading) => {
                 heading
                     .labels
-                    .extend(pending.drain(..).map(|(label, _)| label));
+                    .extend(pending.drain(..).flat_map(|anchor| anchor.labels));
             }
-            _ if !pending.is_empty() => {
-                for (label, location) in pending.drain(..) {
-                    out.push(Block::Anchor(Anchor {
-                        id: slug(&label),
-                        labels: vec![label],
-                        location,
-                    }));
-                }
-            }
-            _ => {}
+            _ => out.extend(pending.drain(..).map(Block::Anchor)),
         }
         out.push(block);
     }
-    for (label, location) in pending {
-        out.push(Block::Anchor(Anchor {
-            id: slug(&label),
-            labels: vec![label],
-            location,
-        }));
-    }
+    out.extend(pending.into_iter().map(Block::Anchor));
     *blocks = out;
 }
 
@@ -1222,7 +1224,9 @@ mod tests {
         let Block::Heading(heading) = &output.document.blocks[0] else {
             panic!()
         };
-        assert_eq!(heading.labels, ["install-steps"]);
+        let names: Vec<&str> = heading.labels.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(names, ["install-steps"]);
+        assert_eq!(heading.labels[0].location.line, 1);
         assert_eq!(heading.id, "install-steps");
     }
 

@@ -210,10 +210,11 @@ impl HtmlRenderer<'_> {
     fn heading(&mut self, heading: &Heading) {
         let level = heading.level.clamp(1, 6);
         for label in &heading.labels {
-            let id = crate::parse::markdown::slug(label);
-            if id != heading.id && !id.is_empty() {
-                self.out
-                    .push_str(&format!("<span id=\"{}\"></span>", html_attribute(&id)));
+            if label.id != heading.id && !label.id.is_empty() {
+                self.out.push_str(&format!(
+                    "<span id=\"{}\"></span>",
+                    html_attribute(&label.id)
+                ));
             }
         }
         let id = html_attribute(&heading.id);

@@ -180,22 +180,22 @@ fn index_labels(pages: &[Page], diagnostics: &mut Vec<Diagnostic>) -> HashMap<St
                 for label in &heading.labels {
                     let target = LabelTarget {
                         page: number,
-                        anchor: heading.id.clone(),
+                        anchor: label.id.clone(),
                         title: Some(plain_text(&heading.content)),
-                        location: heading.location,
+                        location: label.location,
                     };
-                    found.push((label.clone(), target));
+                    found.push((label.name.clone(), target));
                 }
             }
             Block::Anchor(anchor) => {
                 for label in &anchor.labels {
                     let target = LabelTarget {
                         page: number,
-                        anchor: anchor.id.clone(),
+                        anchor: label.id.clone(),
                         title: None,
-                        location: anchor.location,
+                        location: label.location,
                     };
-                    found.push((label.clone(), target));
+                    found.push((label.name.clone(), target));
                 }
             }
             _ => {}

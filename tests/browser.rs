@@ -1,0 +1,60 @@
+//! Checks that need a real browser, run in headless Chromium through the scripts in
+//! `tests/browser/` (Playwright's driver, no browser download). `.ci/run` installs
+//! Debian's `chromium` and the scripts' `node_modules`; without them these tests fail
+//! with the command that fixes it, unless `LOOPBOOK_SKIP_BROWSER_TESTS=1` says to skip.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{Book, copy_tree};
+
+/// Runs `tests/browser/<check>.check.mjs` with `args`; fails with its output.
+fn run_check(check: &str, args: &[&str]) {
+    if std::env::var_os("LOOPBOOK_SKIP_BROWSER_TESTS").is_some() {
+        eprintln!("skipping browser check `{check}`: LOOPBOOK_SKIP_BROWSER_TESTS is set");
+        return;
+    }
+    let scripts = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    let chromium = std::env::var("LOOPBOOK_CHROMIUM").unwrap_or("/usr/bin/chromium".into());
+    assert!(
+        Path::new(&chromium).is_file(),
+        "no Chromium at {chromium}: run `apt-get install -y chromium` (or .ci/run)"
+    );
+    assert!(
+        scripts.join("node_modules/playwright-core").is_dir(),
+        "browser test dependencies missing: run `npm ci --prefix tests/browser`"
+    );
+    let output = Command::new("node")
+        .arg(scripts.join(format!("{check}.check.mjs")))
+        .args(args)
+        .output()
+        .expect("node runs (install Node.js to run the browser tests)");
+    assert!(
+        output.status.success(),
+        "browser check `{check}` failed\n--- stdout:\n{}\n--- stderr:\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The example site at the repository root, built into a temporary folder.
+fn built_example_site() -> (Book, PathBuf) {
+    let book = Book::empty();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(root.join("book.toml"), book.path().join("book.toml")).unwrap();
+    copy_tree(&root.join("content"), &book.path().join("content"));
+    book.build(&[]).expect_success();
+    let public = book.path().join("public");
+    (book, public)
+}
+
+#[test]
+fn theme_copy_button_and_dark_mode_work_in_a_browser() {
+    let (_book, public) = built_example_site();
+    run_check(
+        "theme",
+        &[public.to_str().unwrap(), "getting-started/quickstart.html"],
+    );
+}
