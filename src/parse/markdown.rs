@@ -983,7 +983,7 @@ pub fn split_explicit_target(text: &str) -> (Option<String>, String) {
 
 /// Links to `.md`/`.rst` sources (relative or `/`-rooted) point at pages; the resolve
 /// stage turns them into page URLs.
-fn link_destination(url: &str, location: Location) -> LinkDestination {
+pub fn link_destination(url: &str, location: Location) -> LinkDestination {
     if let Some(fragment) = url.strip_prefix('#') {
         return LinkDestination::Fragment(fragment.to_string());
     }
