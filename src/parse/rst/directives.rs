@@ -348,8 +348,10 @@ impl Parser<'_, '_> {
             Ok((text, skipped)) => {
                 if block.has_option("literal") || block.has_option("code") {
                     let language = block.option("code").filter(|l| !l.is_empty());
+                    let language =
+                        language.map_or_else(|| self.highlight_language.clone(), str::to_string);
                     let mut code = CodeBlock {
-                        language: language.map(str::to_string),
+                        language: Some(language),
                         code: self.code_text(&text),
                         location: Location::new(included.file, skipped + 1, 1),
                         ..CodeBlock::default()

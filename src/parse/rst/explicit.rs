@@ -83,8 +83,12 @@ impl Parser<'_, '_> {
         self.comment(lines, index, first)
     }
 
-    /// `comment`: the explicit-markup block, ignored.
+    /// `comment`: the explicit-markup block, ignored. A lone `..` followed by a blank
+    /// line is an empty comment: the indented block after it is a block quote.
     fn comment(&mut self, lines: &[Line<'_>], index: usize, first: Line<'_>) -> usize {
+        if first.is_blank() && lines.get(index + 1).is_none_or(Line::is_blank) {
+            return index + 1;
+        }
         lines::indented_block(lines, index, Some(first), None).end
     }
 
@@ -254,7 +258,8 @@ impl Parser<'_, '_> {
                     format!("substitution `|{name}|` uses `{other}::`, which loopbook does not support here"),
                     "substitution definitions may use replace, raw, image and unicode",
                 );
-                None
+                // Reported once here; the references show the name.
+                Some(vec![Inline::Text(name.clone())])
             }
         };
         if let Some(content) = content {

@@ -402,11 +402,35 @@ impl Parser<'_, '_> {
         }
     }
 
+    /// A start-string without its end-string: a warning, and the start-string stays as
+    /// text (scanning goes on after it, so one mistake is reported once).
+    fn unclosed(
+        &mut self,
+        s: &Scanner<'_>,
+        (index, start_len): (usize, usize),
+        what: &str,
+        end: &str,
+    ) -> Option<(usize, Vec<Inline>)> {
+        let at = s.positions.location(index);
+        self.warn(
+            at,
+            format!("{what} is not closed"),
+            format!(
+                "end it with `{end}` before a space or punctuation, or escape the start \
+                 with a backslash"
+            ),
+        );
+        let start = s.plain(index, index + start_len);
+        Some((index + start_len, vec![Inline::Text(start)]))
+    }
+
     fn strong(&mut self, s: &mut Scanner<'_>, index: usize) -> Option<(usize, Vec<Inline>)> {
         if !s.opens(index, 2) {
             return None;
         }
-        let end = s.find_end(Kind::Strong, index + 3, "**")?;
+        let Some(end) = s.find_end(Kind::Strong, index + 3, "**") else {
+            return self.unclosed(s, (index, 2), "strong emphasis", "**");
+        };
         let content = vec![Inline::Text(s.plain(index + 2, end))];
         Some((end + 2, vec![Inline::Strong(content)]))
     }
@@ -415,7 +439,9 @@ impl Parser<'_, '_> {
         if !s.opens(index, 1) {
             return None;
         }
-        let end = s.find_end(Kind::Emphasis, index + 2, "*")?;
+        let Some(end) = s.find_end(Kind::Emphasis, index + 2, "*") else {
+            return self.unclosed(s, (index, 1), "emphasis", "*");
+        };
         let content = vec![Inline::Text(s.plain(index + 1, end))];
         Some((end + 1, vec![Inline::Emphasis(content)]))
     }
@@ -424,7 +450,9 @@ impl Parser<'_, '_> {
         if !s.opens(index, 2) {
             return None;
         }
-        let end = s.find_end(Kind::Literal, index + 3, "``")?;
+        let Some(end) = s.find_end(Kind::Literal, index + 3, "``") else {
+            return self.unclosed(s, (index, 2), "inline literal", "``");
+        };
         let code = s.raw(index + 2, end).replace('\n', " ");
         let code = super::blocks::substitute_variables(&code, self.options.variables);
         Some((end + 2, vec![Inline::Code(code)]))
@@ -457,7 +485,9 @@ impl Parser<'_, '_> {
         }
         let start = prefix_role.as_ref().map_or(index, |(_, start)| *start);
         let at = s.positions.location(start);
-        let close = self.interpreted_end(s, index + 1)?;
+        let Some(close) = self.interpreted_end(s, index + 1) else {
+            return self.unclosed(s, (start, index + 1 - start), "interpreted text", "`");
+        };
         let (end, suffix_role, reference) = close;
         let role = match (prefix_role, suffix_role) {
             (Some((role, _)), None) | (None, Some(role)) => Some(role),
@@ -674,7 +704,7 @@ impl Parser<'_, '_> {
             }
             let Some(close) = (search..s.len()).find(|i| s.is(*i, '|')) else {
                 s.failed_from[Kind::Substitution as usize] = index + 2;
-                return None;
+                return self.unclosed(s, (index, 1), "substitution reference", "|");
             };
             let mut end = close + 1;
             if s.is(end, '_') {

@@ -68,8 +68,8 @@ pub use ids::{make_id, normalize_name};
 /// Includes and directives nest; past this depth the input is runaway.
 const MAX_NESTING: usize = 48;
 
-/// Substitutions may use others; past this depth the definitions are circular.
-const MAX_SUBSTITUTION_DEPTH: usize = 16;
+/// Indirect targets may name others; past this depth the chain is circular.
+const MAX_ALIAS_DEPTH: usize = 16;
 
 /// Marks a hyperlink reference the parser resolves once the whole page is read. NUL
 /// never survives [`lines::prepare`], so no real URL starts with it.
@@ -147,6 +147,8 @@ struct Parser<'a, 'o> {
     ids: ids::IdRegistry,
     /// Hyperlink target names (normalised) of the page; the first definition wins.
     targets: HashMap<String, Target>,
+    /// The substitutions being expanded, innermost last, to catch circular definitions.
+    expanding: Vec<String>,
     /// Section titles' implicit names, used when no explicit target has the name.
     implicit_targets: HashMap<String, String>,
     anonymous_targets: Vec<Target>,
@@ -175,6 +177,7 @@ impl<'a, 'o> Parser<'a, 'o> {
             ids: ids::IdRegistry::default(),
             targets: HashMap::new(),
             implicit_targets: HashMap::new(),
+            expanding: Vec::new(),
             anonymous_targets: Vec::new(),
             anonymous_references: 0,
             substitutions: HashMap::new(),
@@ -238,32 +241,32 @@ impl<'a, 'o> Parser<'a, 'o> {
         crate::doc::visit_blocks_mut(blocks, &mut |block| {
             for inlines in crate::doc::block_inlines_mut(block) {
                 let taken = std::mem::take(inlines);
-                *inlines = self.resolve_sequence(taken, 0);
+                *inlines = self.resolve_sequence(taken);
             }
         });
     }
 
     /// Replaces substitution references and pending hyperlink references in `inlines`
     /// and everything nested in them.
-    fn resolve_sequence(&mut self, inlines: Vec<Inline>, depth: usize) -> Vec<Inline> {
+    fn resolve_sequence(&mut self, inlines: Vec<Inline>) -> Vec<Inline> {
         let mut out = Vec::with_capacity(inlines.len());
         for inline in inlines {
             match inline {
                 Inline::Substitution { name, location } => {
-                    out.extend(self.substitute(&name, location, depth));
+                    out.extend(self.substitute(&name, location));
                 }
-                Inline::Link(link) => out.extend(self.resolve_link(link, depth)),
+                Inline::Link(link) => out.extend(self.resolve_link(link)),
                 Inline::Emphasis(children) => {
-                    out.push(Inline::Emphasis(self.resolve_sequence(children, depth)))
+                    out.push(Inline::Emphasis(self.resolve_sequence(children)))
                 }
                 Inline::Strong(children) => {
-                    out.push(Inline::Strong(self.resolve_sequence(children, depth)))
+                    out.push(Inline::Strong(self.resolve_sequence(children)))
                 }
                 Inline::Superscript(children) => {
-                    out.push(Inline::Superscript(self.resolve_sequence(children, depth)))
+                    out.push(Inline::Superscript(self.resolve_sequence(children)))
                 }
                 Inline::Subscript(children) => {
-                    out.push(Inline::Subscript(self.resolve_sequence(children, depth)))
+                    out.push(Inline::Subscript(self.resolve_sequence(children)))
                 }
                 other => out.push(other),
             }
@@ -274,21 +277,29 @@ impl<'a, 'o> Parser<'a, 'o> {
     /// A substitution's content: the page's definition (exact name first, then without
     /// regard to case, as docutils matches), else a `[variables]` value, else the name
     /// as text with a warning.
-    fn substitute(&mut self, name: &str, location: Location, depth: usize) -> Vec<Inline> {
-        if depth >= MAX_SUBSTITUTION_DEPTH {
-            self.warn(
-                location,
-                format!("substitution `|{name}|` refers to itself"),
-                "a substitution's definition cannot use that substitution",
-            );
-            return vec![Inline::Text(name.to_string())];
-        }
-        let defined = self.substitutions.get(name).or_else(|| {
-            let exact = self.substitution_names.get(&normalize_name(name))?;
-            self.substitutions.get(exact)
-        });
-        if let Some(Substitution::Inlines(content)) = defined.cloned() {
-            return self.resolve_sequence(content, depth + 1);
+    fn substitute(&mut self, name: &str, location: Location) -> Vec<Inline> {
+        let defined = match self.substitutions.get_key_value(name) {
+            Some((key, value)) => Some((key.clone(), value.clone())),
+            None => self
+                .substitution_names
+                .get(&normalize_name(name))
+                .and_then(|exact| self.substitutions.get_key_value(exact))
+                .map(|(key, value)| (key.clone(), value.clone())),
+        };
+        if let Some((key, Substitution::Inlines(content))) = defined {
+            if self.expanding.contains(&key) {
+                let chain = self.expanding.join("| -> |");
+                self.warn(
+                    location,
+                    format!("circular substitution: |{chain}| -> |{key}|"),
+                    "a substitution's definition cannot use itself, directly or through others",
+                );
+                return vec![Inline::Text(name.to_string())];
+            }
+            self.expanding.push(key);
+            let content = self.resolve_sequence(content);
+            self.expanding.pop();
+            return content;
         }
         if let Some(value) = self.options.variables.get(name) {
             return vec![Inline::Text(value.clone())];
@@ -304,8 +315,8 @@ impl<'a, 'o> Parser<'a, 'o> {
 
     /// A link whose target is a name of this page becomes a link to that target's URL
     /// or id; an unknown name leaves its text with a warning.
-    fn resolve_link(&mut self, mut link: Link, depth: usize) -> Vec<Inline> {
-        link.content = self.resolve_sequence(std::mem::take(&mut link.content), depth);
+    fn resolve_link(&mut self, mut link: Link) -> Vec<Inline> {
+        link.content = self.resolve_sequence(std::mem::take(&mut link.content));
         let LinkDestination::Url(url) = &link.destination else {
             return vec![Inline::Link(link)];
         };
@@ -315,7 +326,7 @@ impl<'a, 'o> Parser<'a, 'o> {
                 Some(target) => Some(target),
                 None => {
                     self.warn(
-                        at.unwrap_or_default_for(self.file),
+                        at.location(),
                         format!("unknown target name `{name}`"),
                         "define it with `.. _name: URL`, or link inline: `text <URL>`_",
                     );
@@ -331,7 +342,7 @@ impl<'a, 'o> Parser<'a, 'o> {
             let target = target.and_then(|target| self.follow(target, 0));
             if target.is_none() {
                 self.warn(
-                    at.unwrap_or_default_for(self.file),
+                    at.location(),
                     "anonymous reference without a matching `__ URL` target",
                     "each `text`__ needs its own `__ URL` line, in the same order",
                 );
@@ -366,7 +377,7 @@ impl<'a, 'o> Parser<'a, 'o> {
                 Location::new(self.file, 0, 0),
             )),
             Target::Internal(id) => Some(LinkDestination::Fragment(id)),
-            Target::Alias(name) if depth < MAX_SUBSTITUTION_DEPTH => {
+            Target::Alias(name) if depth < MAX_ALIAS_DEPTH => {
                 let next = self.targets.get(&normalize_name(&name))?.clone();
                 self.follow(next, depth + 1)
             }
@@ -377,26 +388,33 @@ impl<'a, 'o> Parser<'a, 'o> {
 
 /// A pending destination's payload: the name (or number) and where it was written.
 fn split_pending(rest: &str) -> (String, PendingAt) {
-    let mut parts = rest.splitn(3, '\0');
-    let line = parts.next().and_then(|line| line.parse().ok());
-    let column = parts.next().and_then(|column| column.parse().ok());
+    let mut parts = rest.splitn(4, '\0');
+    let mut number = || parts.next().and_then(|part| part.parse::<u32>().ok());
+    let (file, line, column) = (number(), number(), number());
     let name = parts.next().unwrap_or_default().to_string();
-    (name, PendingAt(line.zip(column)))
+    let at = Location::new(
+        FileId(file.unwrap_or(0)),
+        line.unwrap_or(1),
+        column.unwrap_or(1),
+    );
+    (name, PendingAt(at))
 }
 
-/// The line and column a pending reference was written at.
-struct PendingAt(Option<(u32, u32)>);
+/// Where a pending reference was written.
+struct PendingAt(Location);
 
 impl PendingAt {
-    fn unwrap_or_default_for(&self, file: FileId) -> Location {
-        let (line, column) = self.0.unwrap_or((1, 1));
-        Location::new(file, line, column)
+    fn location(&self) -> Location {
+        self.0
     }
 }
 
 /// The destination the inline parser writes for a reference resolved at the end.
 fn pending(prefix: &str, at: Location, name: &str) -> LinkDestination {
-    LinkDestination::Url(format!("{prefix}{}\0{}\0{name}", at.line, at.column))
+    LinkDestination::Url(format!(
+        "{prefix}{}\0{}\0{}\0{name}",
+        at.file.0, at.line, at.column
+    ))
 }
 
 /// Moves labels that stand before a heading onto it (also across blocks that render to
