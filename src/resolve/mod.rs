@@ -535,8 +535,16 @@ fn toctree_block(index: &SiteIndex<'_>, number: usize, toctree: &Toctree) -> Blo
         .unwrap_or(u32::MAX);
     let mut items = Vec::new();
     for entry in &toctree.entries {
+        if let Some(url) = nav::external_entry(&entry.target) {
+            let title = entry.title.clone().unwrap_or_else(|| url.clone());
+            items.push(link_item(url, title));
+            continue;
+        }
         let name = nav::resolve_doc_name(&index.doc_names[number], &entry.target);
         let mut targets: Vec<usize> = index.pages_by_doc.get(&name).copied().into_iter().collect();
+        if entry.target == "self" {
+            targets = vec![number];
+        }
         if toctree.glob && targets.is_empty() {
             targets = glob_pages(index, &name);
         }
@@ -576,6 +584,18 @@ fn glob_pages(index: &SiteIndex<'_>, pattern: &str) -> Vec<usize> {
         .collect();
     found.sort();
     found.into_iter().map(|(_, page)| page).collect()
+}
+
+/// A list item holding one link.
+fn link_item(url: String, title: String) -> ListItem {
+    ListItem {
+        checked: None,
+        blocks: vec![Block::Paragraph(vec![Inline::Link(Link {
+            destination: LinkDestination::Url(url),
+            title: None,
+            content: vec![Inline::Text(title)],
+        })])],
+    }
 }
 
 /// A toctree entry with the pages under it in the navigation, down to `depth` levels.

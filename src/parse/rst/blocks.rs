@@ -51,6 +51,7 @@ impl Parser<'_, '_> {
                 index += 1;
                 continue;
             }
+            lines::add_work(1);
             let next = self.block(lines, index, context, &mut out);
             // Every rule consumes at least its first line; this keeps a slip from looping.
             index = next.max(index + 1);
@@ -473,6 +474,7 @@ impl Parser<'_, '_> {
             }
             end += 1;
         }
+        lines::add_work(end - index);
         let mut paragraph: Vec<Line<'_>> = lines[index..end].to_vec();
         let literal_follows = paragraph
             .last()

@@ -185,8 +185,10 @@ struct Scanner<'s> {
     positions: &'s Positions,
     /// Per construct: searches from here on fail (the end-string does not occur).
     failed_from: [usize; KINDS],
-    /// The end of the last word checked for a URL or a reference name.
+    /// The end of the last word checked for a reference name.
     word_checked_to: usize,
+    /// The end of the last run of non-space checked for a URL.
+    link_checked_to: usize,
 }
 
 /// Where each character of a text block stands in its file.
@@ -232,6 +234,7 @@ impl<'s> Scanner<'s> {
             positions,
             failed_from: [usize::MAX; KINDS],
             word_checked_to: 0,
+            link_checked_to: 0,
         }
     }
 
@@ -302,10 +305,12 @@ impl<'s> Scanner<'s> {
         let mut index = from;
         while index + width <= self.len() {
             if self.starts(index, end) && self.closes(index, width) {
+                super::lines::add_work(index - from + 1);
                 return Some(index);
             }
             index += 1;
         }
+        super::lines::add_work(index - from + 1);
         self.failed_from[kind as usize] = self.failed_from[kind as usize].min(from);
         None
     }
@@ -367,6 +372,7 @@ impl Parser<'_, '_> {
         let mut out = Vec::new();
         let mut text_start = 0;
         let mut index = 0;
+        super::lines::add_work(scanner.len() + 1);
         while index < scanner.len() {
             if !scanner.is_plain(index) || !scanner.start_allowed(index) {
                 index += 1;
@@ -529,6 +535,7 @@ impl Parser<'_, '_> {
             return None;
         }
         while index < s.len() {
+            super::lines::add_work(1);
             if s.is(index, '`') && !s.chars[index - 1].is_whitespace() {
                 let mut end = index + 1;
                 let mut role = None;
@@ -702,7 +709,9 @@ impl Parser<'_, '_> {
             if search >= s.failed_from[Kind::Substitution as usize] {
                 return None;
             }
-            let Some(close) = (search..s.len()).find(|i| s.is(*i, '|')) else {
+            let found = (search..s.len()).find(|i| s.is(*i, '|'));
+            super::lines::add_work(found.unwrap_or(s.len()) - search + 1);
+            let Some(close) = found else {
                 s.failed_from[Kind::Substitution as usize] = index + 2;
                 return self.unclosed(s, (index, 1), "substitution reference", "|");
             };
@@ -788,10 +797,13 @@ impl Parser<'_, '_> {
             return None;
         }
         let at = s.positions.location(index);
-        if let Some(found) = self.standalone_link(s, index) {
+        if index >= s.link_checked_to
+            && let Some(found) = self.standalone_link(s, index)
+        {
             return Some(found);
         }
         let length = simple_name_length(&s.chars, index);
+        super::lines::add_work(length + 1);
         s.word_checked_to = index + length;
         if length == 0 || !s.is(index + length, '_') {
             return None;
@@ -830,6 +842,9 @@ impl Parser<'_, '_> {
         {
             end += 1;
         }
+        super::lines::add_work(end - index + 1);
+        // A run that is not a link from its start is not checked again from inside it.
+        s.link_checked_to = end;
         // Trailing punctuation belongs to the sentence, not the URL.
         while end > index
             && matches!(

@@ -8,8 +8,25 @@
 //! construct (list items, directives, quotes) is built on.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 
 const TAB_STOP: usize = 8;
+
+thread_local! {
+    /// Basic parsing steps taken on this thread (lines and characters visited), so tests
+    /// can check that parse cost grows linearly without timing anything.
+    static WORK: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Counts `steps` basic parsing steps.
+pub(super) fn add_work(steps: usize) {
+    WORK.with(|work| work.set(work.get().saturating_add(steps as u64)));
+}
+
+/// The steps counted on this thread so far.
+pub(super) fn work_done() -> u64 {
+    WORK.with(Cell::get)
+}
 
 /// One line of source, possibly with some indentation already removed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,6 +158,7 @@ pub(super) fn indented_block<'t>(
 ) -> Indented<'t> {
     let mut end = start + usize::from(first.is_some());
     let mut indent: Option<usize> = known_indent;
+    let scan_start = end;
     while end < lines.len() {
         let line = &lines[end];
         if !line.is_blank() {
@@ -158,6 +176,7 @@ pub(super) fn indented_block<'t>(
         }
         end += 1;
     }
+    add_work(end - scan_start + 1);
     let indent = indent.unwrap_or(0);
     let mut block: Vec<Line<'t>> = Vec::with_capacity(end.saturating_sub(start));
     if let Some(first) = first {

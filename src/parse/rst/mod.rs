@@ -97,6 +97,19 @@ pub fn parse(
     }
 }
 
+/// Parses a page and also returns how many basic steps (lines and characters visited)
+/// the parse took: for tests and benchmarks that check the cost grows linearly.
+pub fn parse_counting_steps(
+    text: &str,
+    file: FileId,
+    options: &ParseOptions,
+    loader: &mut dyn IncludeLoader,
+) -> (ParseOutput, u64) {
+    let before = lines::work_done();
+    let output = parse(text, file, options, loader);
+    (output, lines::work_done() - before)
+}
+
 /// Where a block sequence stands: only the page itself (and what it includes at its top
 /// level) may hold section titles.
 #[derive(Debug, Clone, Copy)]
