@@ -11,9 +11,11 @@ Steps:
     had no smart quotes; turning them off keeps titles as written.
  3. For every page, read the HTML and keep only these facts: the page title, each section
     heading (level, id, text) in order, each cross-reference made by `:ref:` (target
-    page and anchor, and its text), the language of every code block in order, and how
+    page and anchor, and its text), the language of every code block in order, how
     often reStructuredText syntax shows in the visible text (Sphinx shows some of it
-    itself, inside interpreted text).
+    itself, inside interpreted text), and hashes (64-bit FNV-1a, no text) of the
+    visible text without white space and of each code block with the two integration
+    variables filled in, as the old build's `sed` did.
  4. Write them as JSON with the Sphinx and docutils versions. The Rust test
     tests/corpus.rs reads that file, so CI needs no Sphinx.
 
@@ -58,6 +60,8 @@ class PageFacts(HTMLParser):
         self.ref_open = 0
         self.pending_ref_href = None
         self.in_pre = 0
+        self.code = None          # text of the <pre> being read
+        self.code_blocks = []
         self.headings = []
         self.refs = []
         self.languages = []
@@ -90,6 +94,7 @@ class PageFacts(HTMLParser):
                     self.languages.append(cls[len("highlight-"):])
         if tag == "pre":
             self.in_pre += 1
+            self.code = []
 
     def handle_endtag(self, tag):
         if self.depth_in_body == 0:
@@ -113,6 +118,8 @@ class PageFacts(HTMLParser):
             self.ref = None
         if tag == "pre" and self.in_pre:
             self.in_pre -= 1
+            self.code_blocks.append("".join(self.code))
+            self.code = None
 
     def handle_data(self, data):
         if self.depth_in_body == 0 or self.in_headerlink:
@@ -121,8 +128,32 @@ class PageFacts(HTMLParser):
             self.heading[2] += data
         if self.ref is not None:
             self.ref[1] += data
-        if not self.in_pre:
+        if self.in_pre:
+            self.code.append(data)
+        else:
             self.visible.append(data)
+
+
+# What the old build's `sed` did to the HTML Sphinx wrote (the corpus's book.toml
+# [variables] now do it): the facts describe the site as it was published.
+PUBLISHED_VARIABLES = {
+    "|integration_url|": "//cdn.example.com/integration/talkable-4.0.5.min.js",
+    "|integration_version|": "4.0.5",
+}
+
+
+def fnv1a(text):
+    """64-bit FNV-1a of the UTF-8 text, as hex (the Rust test computes the same)."""
+    value = 0xCBF29CE484222325
+    for byte in text.encode("utf-8"):
+        value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return "%016x" % value
+
+
+def published(text):
+    for name, value in PUBLISHED_VARIABLES.items():
+        text = text.replace(name, value)
+    return text
 
 
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
@@ -166,6 +197,10 @@ def main():
                 "headings": facts.headings,
                 "refs": [[absolute_href(page, href), text] for href, text in facts.refs],
                 "code_languages": facts.languages,
+                # Hashes, not text: the visible text without white space (which the two
+                # writers lay out differently), and each code block as published.
+                "text_hash": fnv1a("".join(visible.split())),
+                "code_hashes": [fnv1a(published(code)) for code in facts.code_blocks],
                 "syntax_in_text": {
                     name: len(re.findall(pattern, visible))
                     for name, pattern in SYNTAX_PATTERNS.items()

@@ -233,7 +233,18 @@ impl Parser<'_, '_> {
                 next += 1;
                 continue;
             }
-            if line.is_blank() || is_span_line(line.text) {
+            if is_span_line(line.text) {
+                next += 1;
+                continue;
+            }
+            if line.is_blank() {
+                // Inside a row that goes on, a blank line separates paragraphs of a cell;
+                // between rows it is dropped with the row's trailing blanks.
+                if let Some(last) = rows.last_mut() {
+                    for cell in last.iter_mut() {
+                        cell.push(Line { text: "", ..*line });
+                    }
+                }
                 next += 1;
                 continue;
             }
