@@ -33,6 +33,9 @@ pub struct Document {
     /// One-line summary from front matter or a `meta` directive.
     pub description: Option<String>,
     pub blocks: Vec<Block>,
+    /// The page is meant to stand outside the navigation (Sphinx's `:orphan:`), so no
+    /// toctree reaching it is not a problem.
+    pub orphan: bool,
 }
 
 impl Document {

@@ -100,6 +100,9 @@ fn describe_document(document: &Document) -> String {
     if let Some(title) = document.title_text() {
         out.push_str(&format!("<!-- title: {title} -->\n"));
     }
+    if document.orphan {
+        out.push_str("<!-- orphan -->\n");
+    }
     if let Some(description) = &document.description {
         out.push_str(&format!("<!-- description: {description} -->\n"));
     }

@@ -23,7 +23,8 @@ fn rst_book() -> Book {
             ".. _hidden-page:\n\nHidden Page\n===========\n\nBack to :ref:`setup` or :ref:`the start <setup>`.\n",
         )
         .write("source/partials/defs.rst", ".. |product| replace:: Loop\n")
-        .write("source/orphan.rst", "Orphan\n======\n");
+        .write("source/orphan.rst", "Orphan\n======\n")
+        .write("source/meant.rst", ":orphan:\n\nStands Alone\n============\n");
     book
 }
 
@@ -59,7 +60,7 @@ fn references_across_pages_take_section_titles_and_label_ids() {
 }
 
 #[test]
-fn toctrees_make_the_navigation_and_unreached_pages_are_reported() {
+fn toctrees_make_the_navigation_and_unreached_pages_are_reported_unless_orphan() {
     let book = rst_book();
     let run = book.build(&[]);
     run.expect_success();

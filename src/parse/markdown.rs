@@ -55,6 +55,7 @@ pub fn parse(
         title: front_matter.title,
         description: front_matter.description,
         blocks,
+        orphan: false,
     };
     ParseOutput {
         document,

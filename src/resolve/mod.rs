@@ -232,6 +232,7 @@ fn build_nav(
             title: page.title.clone(),
             blocks: &page.document.blocks,
             file: page.file,
+            orphan: page.document.orphan,
         })
         .collect();
 

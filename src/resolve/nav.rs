@@ -111,6 +111,8 @@ pub struct NavPage<'a> {
     pub title: String,
     pub blocks: &'a [Block],
     pub file: FileId,
+    /// Marked as standing outside the navigation on purpose.
+    pub orphan: bool,
 }
 
 /// Builds the tree from toctrees, starting at the root document.
@@ -134,7 +136,7 @@ pub fn from_toctrees(pages: &[NavPage<'_>], root: usize, diagnostics: &mut Vec<D
     );
 
     for (index, page) in pages.iter().enumerate() {
-        if !visited.contains(&index) {
+        if !visited.contains(&index) && !page.orphan {
             diagnostics.push(
                 Diagnostic::warning(
                     Location::new(page.file, 1, 1),
@@ -502,6 +504,7 @@ mod tests {
                 title: name.to_string(),
                 blocks: &blocks,
                 file: FileId(0),
+                orphan: false,
             })
             .collect();
         let nav = from_folders(&pages);

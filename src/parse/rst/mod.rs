@@ -86,10 +86,16 @@ pub fn parse(
     let mut parser = Parser::new(file, options, loader);
     let mut blocks = parser.parse_text(text, file, 0, Context::TOP);
     parser.finish(&mut blocks);
+    let orphan = take_page_metadata(&mut blocks).is_some_and(|fields| {
+        fields
+            .iter()
+            .any(|field| crate::doc::plain_text(&field.name).trim() == "orphan")
+    });
     let document = Document {
         title: None,
         description: parser.description.take(),
         blocks,
+        orphan,
     };
     ParseOutput {
         document,
@@ -247,7 +253,6 @@ impl<'a, 'o> Parser<'a, 'o> {
     fn finish(&mut self, blocks: &mut Vec<Block>) {
         self.resolve_inlines(blocks);
         attach_labels(blocks);
-        drop_leading_metadata(blocks);
     }
 
     fn resolve_inlines(&mut self, blocks: &mut [Block]) {
@@ -438,9 +443,13 @@ fn attach_labels(blocks: &mut Vec<Block>) {
 }
 
 /// Sphinx reads a field list at the very top of a page as the page's metadata
-/// (`:orphan:`, `:tocdepth:`), not as content.
-fn drop_leading_metadata(blocks: &mut Vec<Block>) {
-    if matches!(blocks.first(), Some(Block::FieldList(_))) {
-        blocks.remove(0);
+/// (`:orphan:`, `:tocdepth:`), not as content: it is taken out of the blocks.
+fn take_page_metadata(blocks: &mut Vec<Block>) -> Option<Vec<crate::doc::Field>> {
+    if !matches!(blocks.first(), Some(Block::FieldList(_))) {
+        return None;
+    }
+    match blocks.remove(0) {
+        Block::FieldList(fields) => Some(fields),
+        _ => None,
     }
 }
