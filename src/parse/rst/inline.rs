@@ -535,7 +535,6 @@ impl Parser<'_, '_> {
             return None;
         }
         while index < s.len() {
-            super::lines::add_work(1);
             if s.is(index, '`') && !s.chars[index - 1].is_whitespace() {
                 let mut end = index + 1;
                 let mut role = None;
@@ -558,11 +557,13 @@ impl Parser<'_, '_> {
                 }
                 let suffix_ok = s.at(end).is_none_or(is_end_suffix);
                 if suffix_ok && index > from {
+                    super::lines::add_work(index - from + 1);
                     return Some((end, role, reference));
                 }
             }
             index += 1;
         }
+        super::lines::add_work(index - from + 1);
         s.failed_from[Kind::Interpreted as usize] = from;
         None
     }
@@ -845,6 +846,9 @@ impl Parser<'_, '_> {
         super::lines::add_work(end - index + 1);
         // A run that is not a link from its start is not checked again from inside it.
         s.link_checked_to = end;
+        if !s.chars[index..end].iter().any(|c| matches!(c, ':' | '@')) {
+            return None;
+        }
         // Trailing punctuation belongs to the sentence, not the URL.
         while end > index
             && matches!(

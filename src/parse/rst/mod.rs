@@ -258,6 +258,10 @@ impl<'a, 'o> Parser<'a, 'o> {
     fn resolve_inlines(&mut self, blocks: &mut [Block]) {
         crate::doc::visit_blocks_mut(blocks, &mut |block| {
             for inlines in crate::doc::block_inlines_mut(block) {
+                // Most text holds neither; it is left as it is, without a copy.
+                if !needs_resolution(inlines) {
+                    continue;
+                }
                 let taken = std::mem::take(inlines);
                 *inlines = self.resolve_sequence(taken);
             }
@@ -402,6 +406,22 @@ impl<'a, 'o> Parser<'a, 'o> {
             Target::Alias(_) => None,
         }
     }
+}
+
+/// Whether inline content holds a substitution or a reference the parser resolves.
+fn needs_resolution(inlines: &[Inline]) -> bool {
+    inlines.iter().any(|inline| match inline {
+        Inline::Substitution { .. } => true,
+        Inline::Link(link) => {
+            matches!(&link.destination, LinkDestination::Url(url) if url.starts_with('\0'))
+                || needs_resolution(&link.content)
+        }
+        Inline::Emphasis(children)
+        | Inline::Strong(children)
+        | Inline::Superscript(children)
+        | Inline::Subscript(children) => needs_resolution(children),
+        _ => false,
+    })
 }
 
 /// A pending destination's payload: the name (or number) and where it was written.
