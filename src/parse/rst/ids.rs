@@ -22,12 +22,9 @@ pub fn make_id(text: &str) -> String {
     }
     let mut id = String::with_capacity(folded.len());
     let mut pending_hyphen = false;
-    for c in folded
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .chars()
-    {
+    // White space is not a letter or digit, so its runs become one hyphen like any
+    // other punctuation; docutils' separate white-space step changes nothing here.
+    for c in folded.chars() {
         if c.is_ascii_lowercase() || c.is_ascii_digit() {
             if pending_hyphen && !id.is_empty() {
                 id.push('-');

@@ -162,6 +162,10 @@ const SCHEMES: &[&str] = &[
     "git", "svn", "irc", "ircs", "tel", "xmpp", "ws", "wss", "rtsp", "s3",
 ];
 
+/// Characters without which a text holds no inline markup: start-strings, escapes,
+/// the `_` of references, and the `:` and `@` of URLs and e-mail addresses.
+const MARKUP_STARTS: &[char] = &['*', '`', '|', '_', '[', ':', '\\', '@'];
+
 /// The constructs whose failed end-string searches are remembered.
 #[derive(Clone, Copy)]
 enum Kind {
@@ -175,13 +179,16 @@ enum Kind {
 
 const KINDS: usize = 6;
 
+/// The character is made plain by a backslash before it.
+const ESCAPED: u8 = 1;
+/// The character is a backslash that escapes the next one.
+const ESCAPE: u8 = 2;
+
 /// A piece of inline text with escapes marked and positions known.
 struct Scanner<'s> {
     chars: Vec<char>,
-    /// The character is made plain by a backslash before it.
-    escaped: Vec<bool>,
-    /// The character is a backslash that escapes the next one.
-    escape: Vec<bool>,
+    /// Per character: [`ESCAPED`] and [`ESCAPE`] bits.
+    flags: Vec<u8>,
     positions: &'s Positions,
     /// Per construct: searches from here on fail (the end-string does not occur).
     failed_from: [usize; KINDS],
@@ -212,25 +219,22 @@ impl Positions {
 impl<'s> Scanner<'s> {
     fn new(text: &str, positions: &'s Positions) -> Self {
         let chars: Vec<char> = text.chars().collect();
-        let mut escaped = vec![false; chars.len()];
-        let mut escape = vec![false; chars.len()];
+        let mut flags = vec![0u8; chars.len()];
         let mut index = 0;
         while index < chars.len() {
-            if chars[index] == '\\' && index + 1 < chars.len() {
-                escape[index] = true;
-                escaped[index + 1] = true;
+            if chars[index] == '\\' {
+                flags[index] |= ESCAPE;
+                if let Some(next) = flags.get_mut(index + 1) {
+                    *next |= ESCAPED;
+                }
                 index += 2;
             } else {
-                if chars[index] == '\\' {
-                    escape[index] = true;
-                }
                 index += 1;
             }
         }
         Self {
             chars,
-            escaped,
-            escape,
+            flags,
             positions,
             failed_from: [usize::MAX; KINDS],
             word_checked_to: 0,
@@ -247,7 +251,7 @@ impl<'s> Scanner<'s> {
     }
 
     fn is_plain(&self, index: usize) -> bool {
-        !self.escaped[index] && !self.escape[index]
+        self.flags[index] == 0
     }
 
     fn is(&self, index: usize, c: char) -> bool {
@@ -263,8 +267,8 @@ impl<'s> Scanner<'s> {
     /// The start condition: at the start, or after white space or an opener/delimiter.
     fn start_allowed(&self, index: usize) -> bool {
         index == 0
-            || (!self.escape[index - 1] && is_start_prefix(self.chars[index - 1]))
-            || (self.escaped[index - 1] && self.chars[index - 1].is_whitespace())
+            || (self.flags[index - 1] & ESCAPE == 0 && is_start_prefix(self.chars[index - 1]))
+            || (self.flags[index - 1] & ESCAPED != 0 && self.chars[index - 1].is_whitespace())
     }
 
     /// After a start-string of `width` characters: non-space, and not `"*"`-quoted.
@@ -287,7 +291,9 @@ impl<'s> Scanner<'s> {
     /// An end-string of `width` characters at `index`: after non-space, before an
     /// allowed suffix.
     fn closes(&self, index: usize, width: usize) -> bool {
-        if index == 0 || self.chars[index - 1].is_whitespace() && !self.escaped[index - 1] {
+        if index == 0
+            || self.chars[index - 1].is_whitespace() && self.flags[index - 1] & ESCAPED == 0
+        {
             return false;
         }
         match self.at(index + width) {
@@ -319,10 +325,10 @@ impl<'s> Scanner<'s> {
     fn plain(&self, start: usize, end: usize) -> String {
         let mut out = String::new();
         for index in start..end.min(self.len()) {
-            if self.escape[index] {
+            if self.flags[index] & ESCAPE != 0 {
                 continue;
             }
-            if self.escaped[index] && self.chars[index].is_whitespace() {
+            if self.flags[index] & ESCAPED != 0 && self.chars[index].is_whitespace() {
                 continue;
             }
             out.push(self.chars[index]);
@@ -368,6 +374,16 @@ impl Parser<'_, '_> {
     }
 
     fn inline_markup(&mut self, text: &str, positions: &Positions) -> Vec<Inline> {
+        // Text without a character that can start markup (most table cells, many
+        // titles) is plain as it is.
+        if !text.contains(MARKUP_STARTS) {
+            super::lines::add_work(text.len() + 1);
+            return if text.is_empty() {
+                Vec::new()
+            } else {
+                vec![Inline::Text(text.to_string())]
+            };
+        }
         let mut scanner = Scanner::new(text, positions);
         let mut out = Vec::new();
         let mut text_start = 0;

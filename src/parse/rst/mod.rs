@@ -255,17 +255,73 @@ impl<'a, 'o> Parser<'a, 'o> {
         attach_labels(blocks);
     }
 
+    /// Walks every inline sequence of `blocks` (the same ones as
+    /// [`crate::doc::block_inlines_mut`], without its per-block allocations, which
+    /// showed in profiles of large pages) and resolves what needs it.
     fn resolve_inlines(&mut self, blocks: &mut [Block]) {
-        crate::doc::visit_blocks_mut(blocks, &mut |block| {
-            for inlines in crate::doc::block_inlines_mut(block) {
-                // Most text holds neither; it is left as it is, without a copy.
-                if !needs_resolution(inlines) {
-                    continue;
+        for block in blocks {
+            match block {
+                Block::Paragraph(inlines) => self.resolve_in_place(inlines),
+                Block::Heading(heading) => self.resolve_in_place(&mut heading.content),
+                Block::Quote(blocks)
+                | Block::Container { blocks, .. }
+                | Block::FootnoteDefinition { blocks, .. } => self.resolve_inlines(blocks),
+                Block::Admonition(admonition) => {
+                    if let Some(title) = &mut admonition.title {
+                        self.resolve_in_place(title);
+                    }
+                    self.resolve_inlines(&mut admonition.blocks);
                 }
-                let taken = std::mem::take(inlines);
-                *inlines = self.resolve_sequence(taken);
+                Block::List(list) => {
+                    for item in &mut list.items {
+                        self.resolve_inlines(&mut item.blocks);
+                    }
+                }
+                Block::DefinitionList(items) => {
+                    for item in items {
+                        self.resolve_in_place(&mut item.term);
+                        for classifier in &mut item.classifiers {
+                            self.resolve_in_place(classifier);
+                        }
+                        self.resolve_inlines(&mut item.definition);
+                    }
+                }
+                Block::FieldList(fields) => {
+                    for field in fields {
+                        self.resolve_in_place(&mut field.name);
+                        self.resolve_inlines(&mut field.body);
+                    }
+                }
+                Block::Table(table) => {
+                    if let Some(caption) = &mut table.caption {
+                        self.resolve_in_place(caption);
+                    }
+                    for row in table.head.iter_mut().chain(table.body.iter_mut()) {
+                        for cell in &mut row.cells {
+                            self.resolve_inlines(&mut cell.blocks);
+                        }
+                    }
+                }
+                Block::Figure(figure) => {
+                    self.resolve_in_place(&mut figure.caption);
+                    self.resolve_inlines(&mut figure.legend);
+                }
+                Block::LineBlock(lines) => {
+                    for line in lines {
+                        self.resolve_in_place(line);
+                    }
+                }
+                _ => {}
             }
-        });
+        }
+    }
+
+    fn resolve_in_place(&mut self, inlines: &mut Vec<Inline>) {
+        // Most text holds nothing to resolve; it is left as it is, without a copy.
+        if needs_resolution(inlines) {
+            let taken = std::mem::take(inlines);
+            *inlines = self.resolve_sequence(taken);
+        }
     }
 
     /// Replaces substitution references and pending hyperlink references in `inlines`
