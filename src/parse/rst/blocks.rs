@@ -4,6 +4,9 @@
 //! it starts at, appends what it made to `out`, and returns the index of the first line
 //! it did not use. Nested constructs (list items, quotes, directive content) are cut
 //! out with [`lines::indented_block`] and parsed by [`Parser::parse_blocks`] again.
+//!
+//! Not read (yet): option lists (`-a  text` stays a paragraph), doctest blocks, and
+//! block-quote attributions (`-- Name` stays the quote's last paragraph).
 
 use crate::doc::{
     Block, CodeBlock, DefinitionItem, Field, Heading, Inline, List, ListItem, Location,

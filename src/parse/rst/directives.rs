@@ -6,6 +6,10 @@
 //! keeps its content for the `html` builder, and a directive loopbook does not carry
 //! out (the placement directives among them) is kept whole as [`Block::Directive`] for
 //! the resolve stage.
+//!
+//! Known difference: an `image` or `literalinclude` path written in an included file is
+//! taken relative to that file (as `include` paths are); Sphinx takes it relative to the
+//! page being built.
 
 use crate::diagnostics::Diagnostic;
 use crate::doc::{

@@ -6,6 +6,9 @@
 //! directives (`.. name::`) apart; anything else is a comment and produces nothing. A
 //! directive is split into argument, options and content here, the way docutils does,
 //! and carried out in `directives.rs`.
+//!
+//! Citations (`.. [name]`) are kept as footnotes and numbered with them; auto-numbered
+//! footnotes (`[#]`) are numbered in the order they appear.
 
 use crate::doc::{Anchor, Block, Image, Inline, Label, Location};
 

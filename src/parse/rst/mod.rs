@@ -44,6 +44,11 @@
 //! must follow white space or an opening punctuation and precede non-space, and an
 //! end-string the reverse; backslash escapes; roles as prefix or suffix.
 //!
+//! Code blocks and literal blocks without a language carry Sphinx's default language
+//! name, `default`, which the highlighter shows as plain text (Sphinx tries Python
+//! first). Sphinx's smart quotes are not applied: Sphinx 1.2, which most such trees
+//! were written for, had none.
+//!
 //! Section levels are given per page in the order adornment styles first appear
 //! (over-and-underline is a different style from underline only). Ids are docutils':
 //! `make_id` of the title or label name, `idN` when taken (`ids.rs`).
