@@ -321,13 +321,15 @@ impl Parser<'_, '_> {
             all.remove(0);
         }
 
+        // The head (argument and option lines) runs to the first blank line, when the
+        // directive takes either; the content follows it.
         let takes_head = spec.argument != Argument::None || spec.options;
         let head_len = if takes_head {
             all.iter().position(Line::is_blank).unwrap_or(all.len())
         } else {
             0
         };
-        let head = &all[..head_len];
+        let (head, rest) = all.split_at(head_len);
         let option_start = if spec.options {
             head.iter()
                 .position(|line| option_line(line.text.trim_start()).is_some())
@@ -335,27 +337,19 @@ impl Parser<'_, '_> {
         } else {
             head.len()
         };
-        let argument_lines = &head[..option_start];
-        let options = parse_options(&head[option_start..]);
-
-        let mut content: Vec<Line<'t>> = Vec::new();
-        let mut argument = String::new();
-        if spec.argument == Argument::None {
-            content.extend_from_slice(argument_lines);
-            if !argument_lines.is_empty() && head_len < all.len() {
-                content.push(all[head_len]);
-            }
+        let (argument_lines, option_lines) = head.split_at(option_start);
+        let options = parse_options(option_lines);
+        let (argument, content) = if spec.argument == Argument::None {
+            // Without an argument, text on the directive's line starts the content.
+            (String::new(), [argument_lines, rest].concat())
         } else {
-            argument = argument_lines
+            let argument = argument_lines
                 .iter()
                 .map(|line| line.text.trim())
                 .collect::<Vec<_>>()
                 .join(" ");
-        }
-        content.extend_from_slice(&all[(head_len + 1).min(all.len())..]);
-        if head_len == 0 && !takes_head {
-            content = all;
-        }
+            (argument, rest.to_vec())
+        };
         let content = lines::trim_leading_blanks(&content).to_vec();
 
         if spec.argument == Argument::Required && argument.is_empty() {
