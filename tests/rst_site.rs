@@ -5,26 +5,83 @@ mod common;
 
 use common::Book;
 
-const BOOK_TOML: &str = "[book]\ntitle = \"Docs\"\nsrc = \"source\"\n\n[build]\nexclude = [\"partials/**\"]\n\n[variables]\nsite_id = \"SITE-42\"\n";
+const BOOK_TOML: &str = r#"[book]
+title = "Docs"
+src = "source"
+
+[build]
+exclude = ["partials/**"]
+
+[variables]
+site_id = "SITE-42"
+"#;
+
+/// A file's text from its lines (so each line of reStructuredText reads as itself).
+fn lines(lines: &[&str]) -> String {
+    let mut text = lines.join("\n");
+    text.push('\n');
+    text
+}
 
 fn rst_book() -> Book {
     let book = Book::empty();
     book.write("book.toml", BOOK_TOML)
         .write(
             "source/index.rst",
-            "Home\n====\n\n.. toctree::\n   :maxdepth: 2\n   :caption: Guide\n\n   self\n   guide/setup\n   Python <https://python.org>\n\n.. container:: hidden\n\n   .. toctree::\n\n      guide/hidden\n",
+            &lines(&[
+                "Home",
+                "====",
+                "",
+                ".. toctree::",
+                "   :maxdepth: 2",
+                "   :caption: Guide",
+                "",
+                "   self",
+                "   guide/setup",
+                "   Python <https://python.org>",
+                "",
+                ".. container:: hidden",
+                "",
+                "   .. toctree::",
+                "",
+                "      guide/hidden",
+            ]),
         )
         .write(
             "source/guide/setup.rst",
-            ".. _setup:\n.. include:: /partials/defs.rst\n\nSetting Up\n==========\n\nUse |product| with id |site_id|.\n\n.. code-block:: html\n\n   <script data-site=\"|site_id|\"></script>\n\nSee :ref:`hidden-page` and :doc:`hidden`.\n",
+            &lines(&[
+                ".. _setup:",
+                ".. include:: /partials/defs.rst",
+                "",
+                "Setting Up",
+                "==========",
+                "",
+                "Use |product| with id |site_id|.",
+                "",
+                ".. code-block:: html",
+                "",
+                "   <script data-site=\"|site_id|\"></script>",
+                "",
+                "See :ref:`hidden-page` and :doc:`hidden`.",
+            ]),
         )
         .write(
             "source/guide/hidden.rst",
-            ".. _hidden-page:\n\nHidden Page\n===========\n\nBack to :ref:`setup` or :ref:`the start <setup>`.\n",
+            &lines(&[
+                ".. _hidden-page:",
+                "",
+                "Hidden Page",
+                "===========",
+                "",
+                "Back to :ref:`setup` or :ref:`the start <setup>`.",
+            ]),
         )
         .write("source/partials/defs.rst", ".. |product| replace:: Loop\n")
         .write("source/orphan.rst", "Orphan\n======\n")
-        .write("source/meant.rst", ":orphan:\n\nStands Alone\n============\n");
+        .write(
+            "source/meant.rst",
+            ":orphan:\n\nStands Alone\n============\n",
+        );
     book
 }
 

@@ -258,7 +258,10 @@ impl Parser<'_, '_> {
             other => {
                 self.warn(
                     at,
-                    format!("substitution `|{name}|` uses `{other}::`, which loopbook does not support here"),
+                    format!(
+                        "substitution `|{name}|` uses `{other}::`, which loopbook does not \
+                         support here"
+                    ),
                     "substitution definitions may use replace, raw, image and unicode",
                 );
                 // Reported once here; the references show the name.
