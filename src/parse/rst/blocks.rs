@@ -154,6 +154,23 @@ impl Parser<'_, '_> {
         out: &mut Vec<Block>,
     ) -> usize {
         let line = lines[index];
+        if adornment(line.text).is_some()
+            && let Some(next) = lines.get(index + 1)
+            && adornment(next.text).is_some()
+        {
+            let at = self.location(&line);
+            self.report(
+                crate::diagnostics::Diagnostic::error(
+                    at,
+                    "invalid section title or transition marker",
+                )
+                .with_hint(
+                    "a title needs text between its adornments; a transition needs blank \
+                     lines around it",
+                ),
+            );
+            return self.paragraph(lines, index, out);
+        }
         if let Some(next) = lines.get(index + 1)
             && next.indent() == 0
             && let Some(character) = adornment(next.text)
@@ -240,6 +257,9 @@ impl Parser<'_, '_> {
                     "a section cannot skip a level; use the adornment of the next level",
                 ),
             );
+            let content = self.inline(&[title]);
+            out.push(Block::Paragraph(content));
+            return;
         }
         self.section_level = level;
 
