@@ -4,7 +4,8 @@
 //! the result must equal `NAME.html`, which starts with the parser's diagnostics as an
 //! HTML comment. Includes are read from `tests/rst/cases/` (a leading `/` means that
 //! folder too). `LOOPBOOK_BLESS=1 cargo test --test rst_cases` rewrites the expected
-//! files; read every one you bless.
+//! files; read every one you bless. `tests/rst/check_ids_with_docutils.py` checks the
+//! blessed heading ids against docutils itself.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
