@@ -23,7 +23,7 @@ struct OneFile {
     entered: usize,
 }
 
-const MAX_INCLUDES: usize = 64;
+const MAX_INCLUDES: usize = 16;
 
 impl IncludeLoader for OneFile {
     fn enter(&mut self, target: &str, _: FileId, _: Location) -> Result<Included, String> {
