@@ -133,9 +133,11 @@ proptest! {
 
 #[test]
 fn unmatched_markup_in_one_long_paragraph_stays_linear() {
-    for unit in [
-        "*a ", "``a ", "`a ", "|a ", ":r:`a ", "a/b/", "x_y.z-w ", "[1 ", "_`a ",
-    ] {
+    let units = [
+        "*a ", "``a ", "`a ", "|a ", ":r:`a ", "a/b/", "x_y.z-w ", "[1 ", "_`a ", ":a", "a.",
+        "`a`:", "|a|", "[a]", "a@", "http:", "a_", "-a", "(*", "\\*",
+    ];
+    for unit in units {
         let small = parse_steps(&unit.repeat(2_000));
         let large = parse_steps(&unit.repeat(8_000));
         assert!(large <= small * 6, "{unit:?}: {small} -> {large} steps");

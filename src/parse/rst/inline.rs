@@ -483,6 +483,7 @@ impl Parser<'_, '_> {
     /// `:role:` followed by interpreted text.
     fn role_prefix(&mut self, s: &mut Scanner<'_>, index: usize) -> Option<(usize, Vec<Inline>)> {
         let length = simple_name_length(&s.chars, index + 1);
+        super::lines::add_work(length + 1);
         if length == 0 || !s.is(index + 1 + length, ':') || !s.is(index + 2 + length, '`') {
             return None;
         }
