@@ -45,6 +45,7 @@ fn built_example_site() -> (Book, PathBuf) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     std::fs::copy(root.join("book.toml"), book.path().join("book.toml")).unwrap();
     copy_tree(&root.join("content"), &book.path().join("content"));
+    copy_tree(&root.join("placements"), &book.path().join("placements"));
     book.build(&[]).expect_success();
     let public = book.path().join("public");
     (book, public)

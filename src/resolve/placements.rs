@@ -1,0 +1,279 @@
+//! The placement directives, in either source language, turned into real blocks.
+//!
+//! `placement NAME` becomes the snippet with a link to its live sample,
+//! `placement-fields NAME` the field table (nested fields indented under their parent),
+//! `placement-payload NAME` the example payload as JSON with links to its files. Each
+//! takes `:variant:`. Every use is recorded on the page ([`PlacementUse`]) so a rebuild
+//! knows which pages a definition or snippet template feeds, and `check` can name
+//! placements no page shows.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use crate::config::nearest;
+use crate::diagnostics::Diagnostic;
+use crate::doc::{
+    Block, CodeBlock, Directive, Inline, Link, LinkDestination, Snippet, Table, TableCell, TableRow,
+};
+use crate::placements::{Catalog, Field, FieldType, PlacementView};
+
+use super::urls;
+
+/// The directives this module handles.
+pub const DIRECTIVES: &[&str] = &["placement", "placement-fields", "placement-payload"];
+const OPTIONS: &[&str] = &["variant"];
+
+/// What a page takes from placement definitions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlacementUse {
+    /// The placements the page shows, by name.
+    pub placements: BTreeSet<String>,
+    /// Their definition files.
+    pub definitions: BTreeSet<PathBuf>,
+    /// The snippet templates its snippets were rendered with, by name.
+    pub snippet_templates: BTreeSet<String>,
+    /// Those of the templates that are the book's own files (not the embedded theme).
+    pub snippet_files: BTreeSet<PathBuf>,
+}
+
+/// The block for a placement directive; problems go to `diagnostics` and leave an
+/// empty block in its place.
+pub(super) fn expand(
+    catalog: &Catalog,
+    directive: &Directive,
+    page_output: &str,
+    uses: &mut PlacementUse,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Block {
+    let empty = Block::Container {
+        classes: vec!["lb-placement-missing".into()],
+        blocks: Vec::new(),
+    };
+    check_options(directive, diagnostics);
+    let Some(view) = find_view(catalog, directive, diagnostics) else {
+        return empty;
+    };
+
+    let placement = view.placement;
+    uses.placements.insert(placement.name.clone());
+    uses.definitions.insert(placement.path.clone());
+    let sample_dir = view.sample_dir();
+    match directive.name.as_str() {
+        "placement" => {
+            uses.snippet_templates.insert(placement.snippet.clone());
+            if let Some(file) = catalog.snippet_files.get(&placement.snippet) {
+                uses.snippet_files.insert(file.clone());
+            }
+            let Some(rendered) = catalog.snippet(&view) else {
+                // The template failed to render; that has been reported.
+                return empty;
+            };
+            let sample_page = format!("{sample_dir}index.html");
+            Block::Snippet(Snippet {
+                placement: placement.name.clone(),
+                variant: view.variant_name().map(str::to_string),
+                caption: view.title(),
+                language: "html".into(),
+                parts: rendered.docs.clone(),
+                sample_url: Some(urls::relative_link(page_output, &sample_page)),
+                location: directive.location,
+            })
+        }
+        "placement-fields" => fields_table(&view),
+        _ => payload_block(&view, directive, page_output, &sample_dir),
+    }
+}
+
+fn check_options(directive: &Directive, diagnostics: &mut Vec<Diagnostic>) {
+    for (name, _) in &directive.options {
+        if OPTIONS.contains(&name.as_str()) {
+            continue;
+        }
+        let hint = match nearest(name, OPTIONS) {
+            Some(option) => format!("did you mean `:{option}:`?"),
+            None => "the placement directives take `:variant: NAME`".to_string(),
+        };
+        diagnostics.push(
+            Diagnostic::error(
+                directive.location,
+                format!("unknown option `:{name}:` for `{}`", directive.name),
+            )
+            .with_hint(hint),
+        );
+    }
+}
+
+fn find_view<'c>(
+    catalog: &'c Catalog,
+    directive: &Directive,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<PlacementView<'c>> {
+    let name = directive.argument.trim();
+    let names = catalog.names();
+    let Some(placement) = catalog.get(name) else {
+        if catalog.broken.contains(name) {
+            return None;
+        }
+        let hint = match nearest(name, &names) {
+            Some(nearest) if !name.is_empty() => format!("did you mean `{nearest}`?"),
+            _ if names.is_empty() => "no placements are defined; add a definition to the \
+                                      placements folder ([placements] dir)"
+                .to_string(),
+            _ => format!("the placements: {}", names.join(", ")),
+        };
+        let message = if name.is_empty() {
+            format!("`{}` needs a placement name", directive.name)
+        } else {
+            format!("unknown placement `{name}`")
+        };
+        diagnostics.push(Diagnostic::error(directive.location, message).with_hint(hint));
+        return None;
+    };
+
+    let Some(variant_name) = directive.option("variant").map(str::trim) else {
+        return Some(placement.view(None));
+    };
+    match placement.variant(variant_name) {
+        Some(variant) => Some(placement.view(Some(variant))),
+        None => {
+            let known: Vec<&str> = placement.variants.iter().map(|v| v.name.as_str()).collect();
+            let hint = match nearest(variant_name, &known) {
+                Some(nearest) => format!("did you mean `{nearest}`?"),
+                None if known.is_empty() => format!("`{name}` has no variants"),
+                None => format!("the variants of `{name}`: {}", known.join(", ")),
+            };
+            diagnostics.push(
+                Diagnostic::error(
+                    directive.location,
+                    format!("placement `{name}` has no variant `{variant_name}`"),
+                )
+                .with_hint(hint),
+            );
+            None
+        }
+    }
+}
+
+/// Name, type, required, description (and example, when any field has one); nested
+/// fields follow their parent, indented one step per level.
+fn fields_table(view: &PlacementView<'_>) -> Block {
+    let with_examples = any_example(view.fields());
+    let mut head = vec!["Field", "Type", "Required", "Description"];
+    if with_examples {
+        head.push("Example");
+    }
+    let head = TableRow {
+        cells: head
+            .into_iter()
+            .map(|title| TableCell::new(vec![Block::Paragraph(vec![text(title)])]))
+            .collect(),
+    };
+    let mut body = Vec::new();
+    push_field_rows(view.fields(), "", 0, with_examples, &mut body);
+    Block::Table(Table {
+        head: vec![head],
+        body,
+        classes: vec!["lb-placement-fields".into()],
+        ..Table::default()
+    })
+}
+
+fn any_example(fields: &[Field]) -> bool {
+    fields
+        .iter()
+        .any(|field| field.example.is_some() || any_example(&field.fields))
+}
+
+fn push_field_rows(
+    fields: &[Field],
+    parent: &str,
+    depth: usize,
+    with_examples: bool,
+    rows: &mut Vec<TableRow>,
+) {
+    for field in fields {
+        let path = if parent.is_empty() {
+            field.name.clone()
+        } else {
+            format!("{parent}.{}", field.name)
+        };
+        let name_cell = Block::Container {
+            classes: vec![format!("lb-field-name lb-field-depth-{depth}")],
+            blocks: vec![Block::Paragraph(vec![Inline::Code(path.clone())])],
+        };
+        let required = if field.required {
+            "required"
+        } else {
+            "optional"
+        };
+        let description = field.description.clone().unwrap_or_default();
+        let mut cells = vec![
+            TableCell::new(vec![name_cell]),
+            TableCell::new(vec![Block::Paragraph(vec![Inline::Code(
+                field.type_text(),
+            )])]),
+            TableCell::new(vec![Block::Paragraph(vec![text(required)])]),
+            TableCell::new(vec![Block::Paragraph(vec![Inline::Text(description)])]),
+        ];
+        if with_examples {
+            let example = field.example.as_ref().map(|value| value.to_string());
+            let inlines = example.map(Inline::Code).into_iter().collect();
+            cells.push(TableCell::new(vec![Block::Paragraph(inlines)]));
+        }
+        rows.push(TableRow { cells });
+
+        // Items of an array are written `items[].price`, as integration docs do.
+        let holds_array = field
+            .types
+            .iter()
+            .any(|kind| matches!(kind, FieldType::Array(item) if item.holds_objects()));
+        let child_parent = if holds_array {
+            format!("{path}[]")
+        } else {
+            path
+        };
+        push_field_rows(&field.fields, &child_parent, depth + 1, with_examples, rows);
+    }
+}
+
+/// The example payload as highlighted JSON, with links to `payload.json` and the schema.
+fn payload_block(
+    view: &PlacementView<'_>,
+    directive: &Directive,
+    page_output: &str,
+    sample_dir: &str,
+) -> Block {
+    let mut json = serde_json::to_string_pretty(view.example()).unwrap_or_default();
+    json.push('\n');
+    let link = |label: &str, file: &str| {
+        Inline::Link(Link {
+            destination: LinkDestination::Url(urls::relative_link(
+                page_output,
+                &format!("{sample_dir}{file}"),
+            )),
+            title: None,
+            content: vec![text(label)],
+        })
+    };
+    Block::Container {
+        classes: vec!["lb-placement-payload".into()],
+        blocks: vec![
+            Block::Code(CodeBlock {
+                language: Some("json".into()),
+                code: json,
+                caption: Some(format!("{} — example payload", view.title())),
+                location: directive.location,
+                ..CodeBlock::default()
+            }),
+            Block::Paragraph(vec![
+                link("Download payload.json", "payload.json"),
+                text(" · "),
+                link("JSON Schema", "schema.json"),
+            ]),
+        ],
+    }
+}
+
+fn text(content: &str) -> Inline {
+    Inline::Text(content.to_string())
+}
