@@ -574,3 +574,366 @@ fn included_fields(
     fields.sort_by_key(|field| known.iter().position(|name| *name == field.name));
     fields
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VALID: &str = r#"name = "post_purchase"
+title = "Post purchase"
+call = "register_purchase"
+snippet = "queue"
+
+[[fields]]
+name = "email"
+type = "email"
+required = true
+
+[[fields]]
+name = "total"
+type = "decimal"
+required = true
+
+[[fields]]
+name = "site"
+type = "url"
+
+[[fields]]
+name = "placed_at"
+type = "datetime"
+
+[[fields]]
+name = "tier"
+type = "enum(gold|silver)"
+
+[[fields]]
+name = "items"
+type = "array<object>"
+fields = [
+  { name = "sku", type = "string", required = true },
+  { name = "price", type = "decimal", required = true },
+]
+
+[example]
+email = "customer@example.com"
+total = "23.97"
+site = "https://shop.example/"
+placed_at = 2026-03-14T09:26:53Z
+tier = "gold"
+items = [
+  { sku = "A", price = "1.00" },
+  { sku = "B", price = "2.50" },
+]
+
+[variants.basic]
+include = ["email", "total"]
+
+[variants.basic.example]
+email = "customer@example.com"
+total = "23.97"
+"#;
+
+    /// (line, column, message, hint) of every problem in `text`.
+    fn problems(text: &str) -> Vec<(u32, u32, String, Option<String>)> {
+        let outcome = read(FileId(7), Path::new("placements/p.toml"), text);
+        assert_eq!(outcome.placement.is_some(), outcome.diagnostics.is_empty());
+        outcome
+            .diagnostics
+            .into_iter()
+            .map(|d| {
+                let location = d.location.expect("every problem has a location");
+                assert_eq!(location.file, FileId(7));
+                (location.line, location.column, d.message, d.hint)
+            })
+            .collect()
+    }
+
+    /// The one problem of `text`, asserted to be on the line holding `needle`.
+    fn single_problem_at(text: &str, needle: &str) -> (String, Option<String>) {
+        let found = problems(text);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        let (line, _, message, hint) = found.into_iter().next().unwrap();
+        assert_eq!(line, line_of(text, needle), "{message}");
+        (message, hint)
+    }
+
+    fn line_of(text: &str, needle: &str) -> u32 {
+        let index = text
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} not in text"));
+        text[..index].matches('\n').count() as u32 + 1
+    }
+
+    fn with(from: &str, to: &str) -> String {
+        assert!(VALID.contains(from), "{from}");
+        VALID.replacen(from, to, 1)
+    }
+
+    #[test]
+    fn valid_definition_reads_in_written_order() {
+        let outcome = read(FileId(7), Path::new("p.toml"), VALID);
+        assert!(outcome.diagnostics.is_empty(), "{:#?}", outcome.diagnostics);
+        let placement = outcome.placement.unwrap();
+        let keys: Vec<&String> = placement.example.as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            ["email", "total", "site", "placed_at", "tier", "items"]
+        );
+        assert_eq!(placement.example["placed_at"], "2026-03-14T09:26:53Z");
+        assert_eq!(placement.variants[0].fields.len(), 2);
+    }
+
+    #[test]
+    fn toml_syntax_error_points_at_its_line() {
+        let text = with("total = \"23.97\"", "total = \"23.97");
+        let (message, _) = single_problem_at(&text, "total = \"23.97");
+        assert!(message.starts_with("not valid TOML"), "{message}");
+    }
+
+    #[test]
+    fn unknown_top_level_key_names_the_nearest_one() {
+        let text = with("snippet = \"queue\"", "snipet = \"queue\"");
+        let found = problems(&text);
+        let unknown = found.iter().find(|p| p.2.contains("unknown key")).unwrap();
+        assert_eq!(unknown.0, line_of(&text, "snipet"));
+        assert_eq!(unknown.2, "unknown key `snipet` in placement definition");
+        assert_eq!(unknown.3.as_deref(), Some("did you mean `snippet`?"));
+        // The key it should have been is then missing, reported as well.
+        assert!(found.iter().any(|p| p.2 == "missing key `snippet`"));
+    }
+
+    #[test]
+    fn unknown_field_key_is_an_error_at_the_key() {
+        let text = with("type = \"url\"", "type = \"url\"\ndescripton = \"Shop\"");
+        let (message, hint) = single_problem_at(&text, "descripton");
+        assert_eq!(message, "unknown key `descripton` in a field");
+        assert_eq!(hint.as_deref(), Some("did you mean `description`?"));
+    }
+
+    #[test]
+    fn key_of_the_wrong_kind_says_what_it_must_be() {
+        let text = with(
+            "type = \"decimal\"\nrequired = true",
+            "type = \"decimal\"\nrequired = \"yes\"",
+        );
+        let (message, _) = single_problem_at(&text, "required = \"yes\"");
+        assert_eq!(message, "`required` must be true or false, not a string");
+    }
+
+    #[test]
+    fn duplicate_field_is_reported_at_the_second() {
+        let text = with("name = \"site\"", "name = \"email\"");
+        let found = problems(&text);
+        let duplicate = found.iter().find(|p| p.2.contains("twice")).unwrap();
+        assert_eq!(duplicate.2, "field `email` is defined twice");
+        assert_eq!(
+            duplicate.0,
+            line_of(&text, "name = \"email\"\ntype = \"url\"")
+        );
+    }
+
+    #[test]
+    fn duplicate_nested_field_names_its_path() {
+        let text = with("{ name = \"price\"", "{ name = \"sku\"");
+        let found = problems(&text);
+        assert!(
+            found
+                .iter()
+                .any(|p| p.2 == "field `items.sku` is defined twice"),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn type_string_that_does_not_parse_is_an_error_with_a_suggestion() {
+        let text = with("type = \"decimal\"", "type = \"decimall\"");
+        let found = problems(&text);
+        let bad = &found[0];
+        assert_eq!(bad.0, line_of(&text, "decimall"));
+        assert_eq!(bad.2, "field `total`: `decimall` is not a type");
+        assert_eq!(bad.3.as_deref(), Some("did you mean `decimal`?"));
+    }
+
+    #[test]
+    fn nested_fields_on_a_type_without_objects_are_refused() {
+        let text = with("type = \"array<object>\"", "type = \"array<string>\"");
+        let found = problems(&text);
+        assert!(
+            found
+                .iter()
+                .any(|p| p.2 == "field `items` has nested `fields` but its type holds no object"),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn object_without_nested_fields_is_refused() {
+        let text = with("type = \"enum(gold|silver)\"", "type = \"object\"");
+        let found = problems(&text);
+        assert!(
+            found
+                .iter()
+                .any(|p| p.2 == "field `tier` holds objects but lists no nested `fields`"),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn missing_required_field_in_the_example_names_the_field() {
+        let text = with("total = \"23.97\"\nsite", "site");
+        let (message, _) = single_problem_at(&text, "[example]");
+        assert_eq!(message, "missing required field `total`");
+    }
+
+    #[test]
+    fn missing_required_nested_field_names_its_path() {
+        let text = with("{ sku = \"B\", price = \"2.50\" }", "{ sku = \"B\" }");
+        let (message, _) = single_problem_at(&text, "{ sku = \"B\" }");
+        assert_eq!(message, "missing required field `items[1].price`");
+    }
+
+    #[test]
+    fn wrong_type_in_an_array_item_names_its_path() {
+        let text = with("price = \"2.50\"", "price = 2.50");
+        let (message, hint) = single_problem_at(&text, "price = 2.50");
+        assert_eq!(
+            message,
+            "`items[1].price` must be a decimal string, not a float"
+        );
+        assert!(hint.unwrap().contains("as strings"));
+    }
+
+    #[test]
+    fn malformed_email_is_an_error() {
+        let text = with(
+            "email = \"customer@example.com\"\ntotal",
+            "email = \"customer@\"\ntotal",
+        );
+        let (message, _) = single_problem_at(&text, "customer@\"");
+        assert_eq!(message, "`email` is not a valid email address");
+    }
+
+    #[test]
+    fn malformed_url_is_an_error() {
+        let text = with(
+            "site = \"https://shop.example/\"",
+            "site = \"shop.example\"",
+        );
+        let (message, _) = single_problem_at(&text, "site = \"shop.example\"");
+        assert!(
+            message.starts_with("`site` is not an absolute URL"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn malformed_datetime_is_an_error_as_string_or_local_time() {
+        let text = with(
+            "placed_at = 2026-03-14T09:26:53Z",
+            "placed_at = \"14/03/2026\"",
+        );
+        let (message, _) = single_problem_at(&text, "14/03/2026");
+        assert!(
+            message.starts_with("`placed_at` is not an ISO 8601 date-time"),
+            "{message}"
+        );
+
+        let text = with(
+            "placed_at = 2026-03-14T09:26:53Z",
+            "placed_at = 2026-03-14T09:26:53",
+        );
+        let (message, _) = single_problem_at(&text, "placed_at = 2026-03-14T09:26:53\n");
+        assert!(
+            message.contains("without a date, time or time zone"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn enum_value_outside_the_list_is_an_error() {
+        let text = with("tier = \"gold\"", "tier = \"platinum\"");
+        let (message, _) = single_problem_at(&text, "platinum");
+        assert_eq!(
+            message,
+            "`tier` is `platinum`, which is not one of gold, silver"
+        );
+    }
+
+    #[test]
+    fn unknown_field_in_the_example_names_the_nearest() {
+        let text = with("tier = \"gold\"", "tier = \"gold\"\nteir = \"gold\"");
+        let (message, hint) = single_problem_at(&text, "teir");
+        assert_eq!(message, "unknown field `teir`");
+        assert_eq!(hint.as_deref(), Some("did you mean `tier`?"));
+    }
+
+    #[test]
+    fn unknown_nested_field_names_its_path() {
+        let text = with(
+            "{ sku = \"A\", price = \"1.00\" }",
+            "{ sku = \"A\", price = \"1.00\", qty = 1 }",
+        );
+        let (message, _) = single_problem_at(&text, "qty");
+        assert_eq!(message, "unknown field `items[0].qty`");
+    }
+
+    #[test]
+    fn union_accepts_any_member_and_names_them_all_when_none_fits() {
+        let union = "type = [\"string\", \"array<string>\"]";
+        let text = with("type = \"enum(gold|silver)\"", union);
+        assert!(problems(&text).is_empty());
+        let text = with("tier = \"gold\"", "tier = [\"gold\", \"silver\"]").replacen(
+            "type = \"enum(gold|silver)\"",
+            union,
+            1,
+        );
+        assert!(problems(&text).is_empty());
+        let text =
+            with("type = \"enum(gold|silver)\"", union).replacen("tier = \"gold\"", "tier = 3", 1);
+        let (message, _) = single_problem_at(&text, "tier = 3");
+        assert_eq!(
+            message,
+            "`tier` must be a string or an array of strings, not an integer"
+        );
+    }
+
+    #[test]
+    fn variant_including_an_unknown_field_is_an_error() {
+        let text = with(
+            "include = [\"email\", \"total\"]",
+            "include = [\"email\", \"totl\"]",
+        );
+        let found = problems(&text);
+        let bad = found.iter().find(|p| p.2.contains("includes")).unwrap();
+        assert_eq!(bad.0, line_of(&text, "include = "));
+        assert_eq!(
+            bad.2,
+            "variant `basic` includes `totl`, which is not a field"
+        );
+        assert_eq!(bad.3.as_deref(), Some("did you mean `total`?"));
+    }
+
+    #[test]
+    fn variant_example_is_checked_against_the_variant_fields() {
+        // `site` is a field of the placement but not of the basic variant.
+        let text = with(
+            "[variants.basic.example]\nemail",
+            "[variants.basic.example]\nsite = \"https://shop.example/\"\nemail",
+        );
+        let (message, _) = single_problem_at(&text, "site = \"https://shop.example/\"\nemail");
+        assert_eq!(message, "unknown field `site`");
+    }
+
+    #[test]
+    fn every_problem_of_a_definition_is_reported_in_one_read() {
+        let text = with("tier = \"gold\"", "tier = \"platinum\"")
+            .replacen(
+                "email = \"customer@example.com\"\ntotal",
+                "email = \"nobody\"\ntotal",
+                1,
+            )
+            .replacen("type = \"url\"", "type = \"uri\"", 1);
+        let found = problems(&text);
+        assert_eq!(found.len(), 3, "{found:#?}");
+    }
+}

@@ -112,6 +112,11 @@ fn check_typed(
     nested: &[Field],
     example: &Example<'_, '_>,
 ) {
+    if types.is_empty() {
+        // The field's type did not parse; that has been reported, and one problem is
+        // enough.
+        return;
+    }
     let value = example.value.get_ref();
     match value {
         DeValue::Table(table) if types.contains(&FieldType::Object) => {

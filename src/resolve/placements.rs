@@ -277,3 +277,264 @@ fn payload_block(
 fn text(content: &str) -> Inline {
     Inline::Text(content.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::diagnostics::SourceMap;
+    use crate::doc::{FileId, Location, SnippetPart};
+
+    const HOSTILE: &str = "</script><script>window.pwned=1</script><!-- \" ' \\ \u{2028} &";
+
+    /// A book with one placement (`welcome`, variant `short`) in a temporary folder.
+    fn catalog(note: &str) -> (tempfile::TempDir, Catalog) {
+        let dir = tempfile::tempdir().unwrap();
+        let book = "[variables]\nsite_id = \"SITE-1\"\nintegration_url = \"https://cdn.example/l.js\"\n\
+                    [placements]\nqueue = \"_q\"\n";
+        std::fs::write(dir.path().join("book.toml"), book).unwrap();
+        std::fs::create_dir(dir.path().join("placements")).unwrap();
+        let definition = format!(
+            r#"name = "welcome"
+title = "Welcome"
+call = "greet"
+snippet = "queue"
+fields = [
+  {{ name = "note", type = "string", required = true, description = "Shown to the buyer." }},
+  {{ name = "items", type = "array<object>", fields = [ {{ name = "sku", type = "string" }} ] }},
+]
+[example]
+note = {note}
+items = [ {{ sku = "A" }} ]
+[variants.short]
+include = ["note"]
+[variants.short.example]
+note = "hi"
+"#,
+            note = toml::Value::String(note.to_string())
+        );
+        std::fs::write(dir.path().join("placements/welcome.toml"), definition).unwrap();
+
+        let config = crate::config::load(dir.path()).unwrap();
+        let sources = SourceMap::default();
+        let book_path = dir.path().join("book.toml");
+        sources.add(&book_path, "book.toml".into(), Arc::from(book));
+        let mut diagnostics = Vec::new();
+        let catalog = crate::placements::load(&config, &sources, &mut diagnostics);
+        assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+        (dir, catalog)
+    }
+
+    /// A directive as either parser hands it on (`.. placement:: welcome` in rst).
+    fn directive(name: &str, argument: &str, options: &[(&str, &str)]) -> Directive {
+        Directive {
+            name: name.into(),
+            argument: argument.into(),
+            options: options
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            body: String::new(),
+            location: Location::new(FileId(3), 12, 1),
+        }
+    }
+
+    fn expand_one(
+        catalog: &Catalog,
+        directive: &Directive,
+    ) -> (Block, PlacementUse, Vec<Diagnostic>) {
+        let mut uses = PlacementUse::default();
+        let mut diagnostics = Vec::new();
+        let block = expand(
+            catalog,
+            directive,
+            "guide/setup.html",
+            &mut uses,
+            &mut diagnostics,
+        );
+        (block, uses, diagnostics)
+    }
+
+    #[test]
+    fn placement_directive_becomes_a_snippet_with_the_site_id_apart() {
+        let (_dir, catalog) = catalog("hello");
+        let (block, uses, diagnostics) = expand_one(
+            &catalog,
+            &directive("placement", "welcome", &[("variant", "short")]),
+        );
+        assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+        let Block::Snippet(snippet) = block else {
+            panic!("not a snippet: {block:?}");
+        };
+        assert!(
+            snippet
+                .parts
+                .contains(&SnippetPart::SiteId("SITE-1".into()))
+        );
+        let text = snippet.text();
+        assert!(
+            text.contains("_q.push([\"init\", { site_id: \"SITE-1\" }]);"),
+            "{text}"
+        );
+        assert!(text.contains("_q.push([\"greet\", {"), "{text}");
+        assert!(
+            text.contains("note: \"hi\" // Required. Shown to the buyer."),
+            "{text}"
+        );
+        assert!(text.contains("<script async src=\"https://cdn.example/l.js\"></script>"));
+        assert_eq!(
+            snippet.sample_url.as_deref(),
+            Some("../samples/welcome/short/index.html")
+        );
+        assert_eq!(uses.placements, BTreeSet::from(["welcome".to_string()]));
+        assert_eq!(
+            uses.snippet_templates,
+            BTreeSet::from(["queue".to_string()])
+        );
+        assert!(
+            uses.definitions
+                .iter()
+                .all(|path| path.ends_with("placements/welcome.toml"))
+        );
+        assert_eq!(uses.definitions.len(), 1);
+    }
+
+    #[test]
+    fn unknown_placement_is_an_error_at_the_directive_with_the_nearest_name() {
+        let (_dir, catalog) = catalog("hello");
+        let (_, uses, diagnostics) = expand_one(&catalog, &directive("placement", "welcom", &[]));
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!(diagnostics[0].message, "unknown placement `welcom`");
+        assert_eq!(
+            diagnostics[0].hint.as_deref(),
+            Some("did you mean `welcome`?")
+        );
+        assert_eq!(
+            diagnostics[0].location,
+            Some(Location::new(FileId(3), 12, 1))
+        );
+        assert!(uses.placements.is_empty());
+    }
+
+    #[test]
+    fn unknown_variant_and_option_are_errors_with_suggestions() {
+        let (_dir, catalog) = catalog("hello");
+        let wrong = directive("placement-fields", "welcome", &[("varient", "short")]);
+        let (_, _, diagnostics) = expand_one(&catalog, &wrong);
+        assert_eq!(
+            diagnostics[0].message,
+            "unknown option `:varient:` for `placement-fields`"
+        );
+        assert_eq!(
+            diagnostics[0].hint.as_deref(),
+            Some("did you mean `:variant:`?")
+        );
+
+        let wrong = directive("placement-payload", "welcome", &[("variant", "shrt")]);
+        let (_, _, diagnostics) = expand_one(&catalog, &wrong);
+        assert_eq!(
+            diagnostics[0].message,
+            "placement `welcome` has no variant `shrt`"
+        );
+        assert_eq!(
+            diagnostics[0].hint.as_deref(),
+            Some("did you mean `short`?")
+        );
+    }
+
+    #[test]
+    fn field_table_lists_nested_fields_under_their_parent() {
+        let (_dir, catalog) = catalog("hello");
+        let (block, _, _) = expand_one(&catalog, &directive("placement-fields", "welcome", &[]));
+        let Block::Table(table) = block else {
+            panic!("not a table: {block:?}");
+        };
+        let names: Vec<(String, String)> = table
+            .body
+            .iter()
+            .map(|row| match &row.cells[0].blocks[0] {
+                Block::Container { classes, blocks } => match &blocks[0] {
+                    Block::Paragraph(inlines) => {
+                        (classes[0].clone(), crate::doc::plain_text(inlines))
+                    }
+                    other => panic!("{other:?}"),
+                },
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                (
+                    "lb-field-name lb-field-depth-0".to_string(),
+                    "note".to_string()
+                ),
+                (
+                    "lb-field-name lb-field-depth-0".to_string(),
+                    "items".to_string()
+                ),
+                (
+                    "lb-field-name lb-field-depth-1".to_string(),
+                    "items[].sku".to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn payload_links_to_the_files_of_its_variant() {
+        let (_dir, catalog) = catalog("hello");
+        let wanted = directive("placement-payload", "welcome", &[("variant", "short")]);
+        let (block, _, _) = expand_one(&catalog, &wanted);
+        let html = crate::render::html::render_document(&crate::doc::Document {
+            blocks: vec![block],
+            ..Default::default()
+        })
+        .html;
+        assert!(
+            html.contains("href=\"../samples/welcome/short/payload.json\""),
+            "{html}"
+        );
+        assert!(
+            html.contains("href=\"../samples/welcome/short/schema.json\""),
+            "{html}"
+        );
+    }
+
+    /// The HTML parser ends a script element at the first `</script` whatever the
+    /// JavaScript means, so the snippet's inline script must reach its real end.
+    #[test]
+    fn hostile_payload_cannot_leave_the_snippet_script() {
+        let (_dir, catalog) = catalog(HOSTILE);
+        let (block, _, _) = expand_one(&catalog, &directive("placement", "welcome", &[]));
+        let Block::Snippet(snippet) = block else {
+            panic!("not a snippet");
+        };
+        let text = snippet.text();
+        let body_start = text.find("<script>").unwrap() + "<script>".len();
+        let body_end = body_start
+            + text[body_start..]
+                .to_ascii_lowercase()
+                .find("</script")
+                .unwrap();
+        let body = &text[body_start..body_end];
+        assert!(
+            body.trim_end().ends_with("}]);"),
+            "the script ends early: {body}"
+        );
+        assert!(
+            !body.contains("<!--") && !body.contains('\u{2028}'),
+            "{body}"
+        );
+        // The payload still says exactly what the definition says.
+        let literal_start = body.find("note: ").unwrap() + "note: ".len();
+        let literal = body[literal_start..]
+            .split(" // ")
+            .next()
+            .unwrap()
+            .trim_end_matches(',');
+        let back: String = serde_json::from_str(literal).unwrap();
+        assert_eq!(back, HOSTILE);
+    }
+}
