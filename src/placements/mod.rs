@@ -309,6 +309,8 @@ fn render_snippets(
 ) -> BTreeMap<(String, Option<String>), RenderedSnippet> {
     let rendered: Vec<_> = placements
         .par_iter()
+        // A missing template has been reported by name; rendering would say it again.
+        .filter(|placement| settings.templates.has(&placement.snippet))
         .flat_map_iter(|placement| placement.views().collect::<Vec<_>>())
         .map(|view| {
             let key = (
