@@ -154,22 +154,18 @@ fn find_view<'c>(
     }
 }
 
-/// Name, type, required, description (and example, when any field has one); nested
-/// fields follow their parent, indented one step per level.
+/// Name, type, required, description (with the field's example, when it has one);
+/// nested fields follow their parent, indented one step per level and named by their
+/// own name, as the parent's row stands right above them.
 fn fields_table(view: &PlacementView<'_>) -> Block {
-    let with_examples = any_example(view.fields());
-    let mut head = vec!["Field", "Type", "Required", "Description"];
-    if with_examples {
-        head.push("Example");
-    }
     let head = TableRow {
-        cells: head
+        cells: ["Field", "Type", "Required", "Description"]
             .into_iter()
             .map(|title| TableCell::new(vec![Block::Paragraph(vec![text(title)])]))
             .collect(),
     };
     let mut body = Vec::new();
-    push_field_rows(view.fields(), "", 0, with_examples, &mut body);
+    push_field_rows(view.fields(), "", 0, &mut body);
     Block::Table(Table {
         head: vec![head],
         body,
@@ -178,49 +174,45 @@ fn fields_table(view: &PlacementView<'_>) -> Block {
     })
 }
 
-fn any_example(fields: &[Field]) -> bool {
-    fields
-        .iter()
-        .any(|field| field.example.is_some() || any_example(&field.fields))
-}
-
-fn push_field_rows(
-    fields: &[Field],
-    parent: &str,
-    depth: usize,
-    with_examples: bool,
-    rows: &mut Vec<TableRow>,
-) {
+fn push_field_rows(fields: &[Field], parent: &str, depth: usize, rows: &mut Vec<TableRow>) {
     for field in fields {
         let path = if parent.is_empty() {
             field.name.clone()
         } else {
             format!("{parent}.{}", field.name)
         };
+        // The row's id-like path (`items[].price`) stays findable for scripts and tests.
         let name_cell = Block::Container {
-            classes: vec![format!("lb-field-name lb-field-depth-{depth}")],
-            blocks: vec![Block::Paragraph(vec![Inline::Code(path.clone())])],
+            classes: vec![
+                format!("lb-field-name lb-field-depth-{depth}"),
+                format!("lb-field-path-{}", class_safe(&path)),
+            ],
+            blocks: vec![Block::Paragraph(vec![Inline::Code(field.name.clone())])],
         };
         let required = if field.required {
             "required"
         } else {
             "optional"
         };
-        let description = field.description.clone().unwrap_or_default();
-        let mut cells = vec![
-            TableCell::new(vec![name_cell]),
-            TableCell::new(vec![Block::Paragraph(vec![Inline::Code(
-                field.type_text(),
-            )])]),
-            TableCell::new(vec![Block::Paragraph(vec![text(required)])]),
-            TableCell::new(vec![Block::Paragraph(vec![Inline::Text(description)])]),
-        ];
-        if with_examples {
-            let example = field.example.as_ref().map(|value| value.to_string());
-            let inlines = example.map(Inline::Code).into_iter().collect();
-            cells.push(TableCell::new(vec![Block::Paragraph(inlines)]));
+        let mut description = vec![Inline::Text(field.description.clone().unwrap_or_default())];
+        if let Some(example) = &field.example {
+            if field.description.is_some() {
+                description.push(text(" "));
+            }
+            description.push(Inline::Emphasis(vec![text("Example:")]));
+            description.push(text(" "));
+            description.push(Inline::Code(example.to_string()));
         }
-        rows.push(TableRow { cells });
+        rows.push(TableRow {
+            cells: vec![
+                TableCell::new(vec![name_cell]),
+                TableCell::new(vec![Block::Paragraph(vec![Inline::Code(
+                    field.type_text(),
+                )])]),
+                TableCell::new(vec![Block::Paragraph(vec![text(required)])]),
+                TableCell::new(vec![Block::Paragraph(description)]),
+            ],
+        });
 
         // Items of an array are written `items[].price`, as integration docs do.
         let holds_array = field
@@ -232,8 +224,16 @@ fn push_field_rows(
         } else {
             path
         };
-        push_field_rows(&field.fields, &child_parent, depth + 1, with_examples, rows);
+        push_field_rows(&field.fields, &child_parent, depth + 1, rows);
     }
+}
+
+/// `items[].price` as a class name: `items--price`.
+fn class_safe(path: &str) -> String {
+    path.replace("[]", "-").replace(
+        |c: char| !c.is_ascii_alphanumeric() && c != '_' && c != '-',
+        "-",
+    )
 }
 
 /// The example payload as highlighted JSON, with links to `payload.json` and the schema.
@@ -456,30 +456,35 @@ note = "hi"
             .map(|row| match &row.cells[0].blocks[0] {
                 Block::Container { classes, blocks } => match &blocks[0] {
                     Block::Paragraph(inlines) => {
-                        (classes[0].clone(), crate::doc::plain_text(inlines))
+                        (classes.join(" "), crate::doc::plain_text(inlines))
                     }
                     other => panic!("{other:?}"),
                 },
                 other => panic!("{other:?}"),
             })
             .collect();
-        assert_eq!(
-            names,
-            [
-                (
-                    "lb-field-name lb-field-depth-0".to_string(),
-                    "note".to_string()
-                ),
-                (
-                    "lb-field-name lb-field-depth-0".to_string(),
-                    "items".to_string()
-                ),
-                (
-                    "lb-field-name lb-field-depth-1".to_string(),
-                    "items[].sku".to_string()
-                ),
-            ]
-        );
+        let expected = [
+            (
+                "lb-field-name lb-field-depth-0",
+                "lb-field-path-note",
+                "note",
+            ),
+            (
+                "lb-field-name lb-field-depth-0",
+                "lb-field-path-items",
+                "items",
+            ),
+            (
+                "lb-field-name lb-field-depth-1",
+                "lb-field-path-items--sku",
+                "sku",
+            ),
+        ];
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(depth, path, name)| (format!("{depth} {path}"), name.to_string()))
+            .collect();
+        assert_eq!(names, expected);
     }
 
     #[test]
