@@ -12,6 +12,7 @@ pub mod config;
 pub mod diagnostics;
 pub mod doc;
 pub mod init;
+pub mod mdbook;
 pub mod parse;
 pub mod placements;
 pub mod render;
