@@ -156,6 +156,8 @@ fn render_with_site_id(
     }
 }
 
+/// Known shortcoming: only top-level fields get a comment; nested objects are written
+/// as JSON without one, since JSON has no comments and templates lay them out whole.
 fn payload_entries<'a>(view: &PlacementView<'a>) -> Vec<PayloadEntry<'a>> {
     let Value::Object(payload) = view.example() else {
         return Vec::new();

@@ -431,6 +431,9 @@ fn days_in_month(year: u32, month: u32) -> u32 {
 }
 
 /// A checked TOML value as JSON, tables in the order their keys are written.
+///
+/// Known shortcoming: TOML has no null, so an example cannot show a `null` value even
+/// where the field's type allows one; the schema and the stub still accept it.
 fn to_json(value: &DeValue<'_>) -> Value {
     match value {
         DeValue::String(text) => Value::String(text.to_string()),

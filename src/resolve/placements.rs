@@ -85,6 +85,15 @@ pub(super) fn expand(
 }
 
 fn check_options(directive: &Directive, diagnostics: &mut Vec<Diagnostic>) {
+    if !directive.body.trim().is_empty() {
+        diagnostics.push(
+            Diagnostic::warning(
+                directive.location,
+                format!("`{}` takes no content; it is ignored", directive.name),
+            )
+            .with_hint("everything it shows comes from the placement's definition"),
+        );
+    }
     for (name, _) in &directive.options {
         if OPTIONS.contains(&name.as_str()) {
             continue;
