@@ -1,8 +1,8 @@
 //! `loopbook build`: the pipeline from `book.toml` to a written site.
 //!
-//! config → placements → sources → parse → resolve → render → write. Each stage reports problems as
-//! diagnostics; the build goes as far as it can so that one run shows every problem,
-//! and writes nothing when any error was found.
+//! config → placements → sources → parse → resolve → render → write. Each stage reports
+//! problems as diagnostics; the build goes as far as it can so that one run shows every
+//! problem, and writes nothing when any error was found.
 
 use std::path::PathBuf;
 use std::sync::Arc;

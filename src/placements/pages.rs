@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::json;
 
@@ -119,23 +120,33 @@ pub fn render_outputs(
         description: config.book.description.as_deref(),
     };
     let mut diagnostics = check_collisions(config, site, catalog);
-    let mut samples = 0;
-    for placement in &catalog.placements {
-        for view in placement.views() {
+    let views: Vec<PlacementView<'_>> = catalog
+        .placements
+        .iter()
+        .flat_map(|placement| placement.views())
+        .collect();
+    // Views are independent, and each sample page highlights its snippet: in parallel.
+    let results: Vec<Result<bool, Diagnostic>> = views
+        .par_iter()
+        .map(|view| {
             let dir = view.sample_dir();
             sink.put(&format!("{dir}payload.json"), &pretty_json(view.example()));
             sink.put(
                 &format!("{dir}schema.json"),
-                &pretty_json(&schema::payload_schema(&view)),
+                &pretty_json(&schema::payload_schema(view)),
             );
-            match render_sample(site, catalog, theme, &site_info, &view) {
-                Ok(Some(page)) => {
-                    sink.put(&format!("{dir}index.html"), page.as_bytes());
-                    samples += 1;
-                }
-                Ok(None) => {}
-                Err(diagnostic) => diagnostics.push(diagnostic),
+            let page = render_sample(site, catalog, theme, &site_info, view)?;
+            if let Some(page) = &page {
+                sink.put(&format!("{dir}index.html"), page.as_bytes());
             }
+            Ok(page.is_some())
+        })
+        .collect();
+    let mut samples = 0;
+    for result in results {
+        match result {
+            Ok(written) => samples += usize::from(written),
+            Err(diagnostic) => diagnostics.push(diagnostic),
         }
     }
     if let Err(diagnostic) = render_invite(config, catalog, theme, &site_info, sink) {

@@ -50,7 +50,11 @@ fn field_schema(field: &Field) -> Value {
     let mut schema = match field.types.as_slice() {
         [one] => type_schema(one, &field.fields),
         many => {
-            json!({ "anyOf": many.iter().map(|t| type_schema(t, &field.fields)).collect::<Vec<_>>() })
+            let members: Vec<Value> = many
+                .iter()
+                .map(|kind| type_schema(kind, &field.fields))
+                .collect();
+            json!({ "anyOf": members })
         }
     };
     if let (Some(description), Value::Object(object)) = (&field.description, &mut schema) {

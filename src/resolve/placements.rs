@@ -300,7 +300,8 @@ mod tests {
     /// A book with one placement (`welcome`, variant `short`) in a temporary folder.
     fn catalog(note: &str) -> (tempfile::TempDir, Catalog) {
         let dir = tempfile::tempdir().unwrap();
-        let book = "[variables]\nsite_id = \"SITE-1\"\nintegration_url = \"https://cdn.example/l.js\"\n\
+        let book = "[variables]\nsite_id = \"SITE-1\"\n\
+                    integration_url = \"https://cdn.example/l.js\"\n\
                     [placements]\nqueue = \"_q\"\n";
         std::fs::write(dir.path().join("book.toml"), book).unwrap();
         std::fs::create_dir(dir.path().join("placements")).unwrap();
