@@ -5,7 +5,8 @@
 //! previous/next links; then, per page and in parallel, turn references, links to source
 //! files and images into relative URLs, expand toctrees into link lists, replace the
 //! placement directives by their snippets, tables and payloads ([`placements`]), and
-//! report what does not resolve. Unresolved things become plain text with a warning, never markup.
+//! report what does not resolve. Unresolved things become plain text with a warning,
+//! never markup.
 
 pub mod nav;
 pub mod placements;
