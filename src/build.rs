@@ -1,8 +1,8 @@
 //! `loopbook build`: the pipeline from `book.toml` to a written site.
 //!
-//! config → sources → parse → resolve → render → write. Each stage reports problems as
-//! diagnostics; the build goes as far as it can so that one run shows every problem,
-//! and writes nothing when any error was found.
+//! config → placements → sources → parse → resolve → render → write. Each stage reports
+//! problems as diagnostics; the build goes as far as it can so that one run shows every
+//! problem, and writes nothing when any error was found.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -13,7 +13,7 @@ use tracing::debug;
 use crate::config::{self, Config, ConfigError};
 use crate::diagnostics::{Diagnostic, Severity, SourceMap};
 use crate::doc::FileId;
-use crate::{parse, render, resolve, sources, write};
+use crate::{parse, placements, render, resolve, sources, write};
 
 /// What the command line can change about a build.
 #[derive(Debug, Clone, Default)]
@@ -30,6 +30,8 @@ pub struct BuildOptions {
 #[derive(Debug)]
 pub struct BuildReport {
     pub pages: usize,
+    /// Live sample pages written for placements.
+    pub samples: usize,
     pub output: PathBuf,
     pub diagnostics: Vec<Diagnostic>,
     /// The files diagnostics point into; `book.toml` is file 0.
@@ -80,6 +82,8 @@ pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildRep
     let source_map = SourceMap::default();
     register_config_file(&config, &source_map);
     let mut diagnostics = Vec::new();
+    let catalog = placements::load(&config, &source_map, &mut diagnostics);
+    debug!(placements = catalog.placements.len(), elapsed = ?started.elapsed(), "placements");
 
     let discovered = sources::discover(&config)?;
     progress.start(discovered.pages.len());
@@ -94,11 +98,19 @@ pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildRep
         &mut diagnostics,
     );
     let summary_ref = summary.as_ref().map(|(file, text)| (*file, text.as_ref()));
-    let site = resolve::resolve(&config, parsed, summary_ref, &source_map, &mut diagnostics);
+    let site = resolve::resolve(
+        &config,
+        parsed,
+        summary_ref,
+        &source_map,
+        &catalog,
+        &mut diagnostics,
+    );
     debug!(elapsed = ?started.elapsed(), "resolved");
 
     let output = config.output_dir();
     let mut staging = None;
+    let mut samples = 0;
     if let Ok(theme) = render::theme::load(&config).map_err(|found| diagnostics.extend(found)) {
         staging = match write::Staging::begin(&output, &config.root) {
             Ok(staging) => Some(staging),
@@ -120,6 +132,10 @@ pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildRep
         diagnostics.extend(render::render_site(
             &config, &site, &theme, sink, &page_done,
         ));
+        let (problems, written) =
+            placements::pages::render_outputs(&config, &site, &catalog, &theme, sink);
+        diagnostics.extend(problems);
+        samples = written;
     }
     debug!(elapsed = ?started.elapsed(), "rendered");
 
@@ -149,6 +165,7 @@ pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildRep
 
     Ok(BuildReport {
         pages: site.pages.len(),
+        samples,
         output,
         diagnostics,
         sources: source_map,
