@@ -237,3 +237,34 @@ fn strict_build_fails_on_a_missing_include() {
     book.build(&["--strict"]).expect_code(1);
     assert!(!book.exists("public/index.html"));
 }
+
+#[test]
+fn placement_directives_in_rst_render_the_placement() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let book = Book::empty();
+    std::fs::copy(root.join("book.toml"), book.path().join("book.toml")).unwrap();
+    common::copy_tree(&root.join("placements"), &book.path().join("placements"));
+    book.write(
+        "content/index.rst",
+        &lines(&[
+            "Checkout",
+            "========",
+            "",
+            ".. placement:: post_purchase",
+            "",
+            ".. placement-fields:: post_purchase",
+        ]),
+    );
+    let run = book.build(&[]);
+    run.expect_success();
+    assert!(!run.stderr.contains("unknown directive"), "{}", run.stderr);
+    let main = book.main_of("index.html");
+    assert!(
+        main.contains("register_purchase"),
+        "the snippet is shown: {main}"
+    );
+    assert!(
+        main.contains("order_number"),
+        "the field table is shown: {main}"
+    );
+}
