@@ -272,6 +272,11 @@ pub struct Anchor {
     /// Labels defined here.
     pub labels: Vec<Label>,
     pub location: Location,
+    /// Set when something that renders to nothing stands between this anchor and the
+    /// next block (in reStructuredText a comment, a substitution definition or an
+    /// include): docutils then points the label at its own position, not at the heading
+    /// that follows, and so does loopbook.
+    pub detached: bool,
 }
 
 /// A name that references (`ref`) point at, with the anchor id it is published under.

@@ -1032,6 +1032,7 @@ fn label_anchor(label: Label) -> Anchor {
         id: label.id.clone(),
         location: label.location,
         labels: vec![label],
+        detached: false,
     }
 }
 
@@ -1043,8 +1044,8 @@ pub fn normalize_label(name: &str) -> String {
         .to_lowercase()
 }
 
-/// Moves the labels of anchors that stand right before a heading onto the heading, so
-/// a reference to them takes the heading's title.
+/// Moves the labels of anchors that stand right before a heading (through other anchors
+/// only) onto the heading, so a reference to them takes the heading's title.
 pub fn attach_labels(blocks: &mut Vec<Block>) {
     let mut pending: Vec<Anchor> = Vec::new();
     let mut out = Vec::with_capacity(blocks.len());
@@ -1052,6 +1053,9 @@ pub fn attach_labels(blocks: &mut Vec<Block>) {
         match &mut block {
             Block::Anchor(anchor) => {
                 pending.push(anchor.clone());
+                if anchor.detached {
+                    out.extend(pending.drain(..).map(Block::Anchor));
+                }
                 continue;
             }
             Block::Heading(heading) => {

@@ -218,7 +218,16 @@ fn index_labels(
             _ => {}
         });
         for (label, target) in found {
+            // As Sphinx does: a second definition is a problem when the first one names
+            // a section; two labels that only mark a place are not reported, and a label
+            // on a section wins over one that only marks a place.
             if let Some(first) = labels.get(&label) {
+                if first.title.is_none() {
+                    if target.title.is_some() {
+                        labels.insert(label, target);
+                    }
+                    continue;
+                }
                 let first_at = sources.describe(first.location);
                 diagnostics.push(
                     Diagnostic::warning(

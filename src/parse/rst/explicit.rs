@@ -76,6 +76,10 @@ impl Parser<'_, '_> {
         if rest.starts_with('_') {
             return self.hyperlink_target(lines, index, first, out);
         }
+        // A label points at the element right after it, reached through other labels
+        // only: anything else in between, even what renders to nothing, keeps it where
+        // it stands (as docutils' target propagation does).
+        detach_trailing_anchor(out);
         if rest.starts_with('|') {
             return self.substitution_definition(lines, index, first);
         }
@@ -159,6 +163,7 @@ impl Parser<'_, '_> {
                 id,
                 labels: vec![label],
                 location: at,
+                detached: false,
             }));
             return block.end;
         }
@@ -495,6 +500,12 @@ fn unicode_text(argument: &str) -> String {
         }
     }
     out
+}
+
+fn detach_trailing_anchor(out: &mut [Block]) {
+    if let Some(Block::Anchor(anchor)) = out.last_mut() {
+        anchor.detached = true;
+    }
 }
 
 #[cfg(test)]
