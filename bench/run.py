@@ -14,7 +14,10 @@ Steps:
  1. For each size N, generate the synthetic corpus with
     ../shared/bench/gen_corpus.py (found from this file's location) into
     WORK/corpus-N, unless its MANIFEST.json already says N pages and the generator
-    has not changed since.
+    has not changed since. Then lay out, fresh, the folders loopbook builds from
+    Sphinx sources: sphinx-lb/ (the generated sphinx/ sources with a book.toml beside
+    them) and talkable/ (a copy of ../shared/corpus/talkable-2015, a real Sphinx tree
+    of 81 pages, built by loopbook and by sphinx-build side by side).
  2. For each case (a tool building one layout of the corpus) and size, run `runs`
     clean builds: the case's output folder is removed before each run. Each run
     measures wall time, CPU time (user + sys) and peak RSS of the tool's process
@@ -52,6 +55,18 @@ DEFAULT_LOOPBOOK = REPO_DIR / "target" / "release" / "loopbook"
 GENERATOR_STAMP = ".generator-stamp"
 
 ALL_TOOLS = ["loopbook", "hugo", "mdbook", "zola", "sphinx"]
+TALKABLE = SHARED_DIR / "corpus" / "talkable-2015"
+TALKABLE_PAGES = 81
+
+# loopbook reads the generated Sphinx sources as they are; this is all it needs beside
+# them (conf.py is Sphinx's and is not a page).
+SPHINX_LB_TOML = """[book]
+title = "Synthetic Docs"
+src = "."
+
+[build]
+exclude = ["_build/**", "public/**"]
+"""
 
 
 @dataclass
@@ -71,6 +86,10 @@ class Case:
     clean: list
     strict_page_count: bool = False
     sizes: object = None  # None: every --pages size; else the sizes this case runs at
+    # Which corpus the case builds: the generated one, or the real Sphinx tree
+    # talkable-2015 (whose page count is fixed). Ratios compare cases of one corpus.
+    corpus: str = "generated"
+    expected_pages: object = None  # None: the MANIFEST's count
 
 
 @dataclass
@@ -96,8 +115,8 @@ class Result:
 
 
 def build_cases(binaries, sphinx_sizes):
-    """The benchmark matrix. More loopbook layouts (for example sphinx-lb, once
-    gen_corpus.py writes it) are added here as one more Case each."""
+    """The benchmark matrix. `sphinx-lb` (the generated Sphinx sources with a book.toml)
+    and `talkable` (the real Sphinx tree) are laid out by prepare_layouts()."""
     lb, hugo, mdbook = binaries["loopbook"], binaries["hugo"], binaries["mdbook"]
     zola, sphinx = binaries["zola"], binaries["sphinx"]
     return [
@@ -117,6 +136,14 @@ def build_cases(binaries, sphinx_sizes):
         Case("sphinx", "sphinx", "sphinx",
              lambda d: [sphinx, "-q", "-b", "html", str(d), str(d / "_build")],
              "_build", ["_build"], sizes=sphinx_sizes),
+        Case("loopbook-talkable", "loopbook", "talkable",
+             lambda d: [lb, "build", str(d)], "public", ["public"],
+             strict_page_count=True, sizes=sphinx_sizes, corpus="talkable",
+             expected_pages=TALKABLE_PAGES),
+        Case("sphinx-talkable", "sphinx", "talkable",
+             lambda d: [sphinx, "-q", "-b", "html", str(d / "source"), str(d / "_build")],
+             "_build", ["_build"], sizes=sphinx_sizes, corpus="talkable",
+             expected_pages=TALKABLE_PAGES),
     ]
 
 
@@ -184,6 +211,27 @@ def ensure_corpus(work, pages):
                  % (pages, done.returncode, tail(done.stderr)))
     stamp_path.write_text(generator_stamp())
     return corpus, json.loads(manifest_path.read_text())
+
+
+def prepare_layouts(corpus):
+    """Lays out the two folders loopbook builds from Sphinx sources, fresh each time:
+    sphinx-lb/ (a copy of the generated sphinx/ with a book.toml) and talkable/ (a
+    copy of the talkable-2015 tree, which has its own book.toml). Copies, so no build
+    writes into the generated sphinx/ folder or into ../shared."""
+    lb_layout = corpus / "sphinx-lb"
+    shutil.rmtree(lb_layout, ignore_errors=True)
+    shutil.copytree(corpus / "sphinx", lb_layout, ignore=shutil.ignore_patterns("_build"))
+    (lb_layout / "book.toml").write_text(SPHINX_LB_TOML)
+
+    talkable = corpus / "talkable"
+    shutil.rmtree(talkable, ignore_errors=True)
+    if TALKABLE.is_dir():
+        shutil.copytree(TALKABLE, talkable)
+        for root, dirs, files in os.walk(talkable):
+            for name in dirs + files:
+                path = os.path.join(root, name)
+                os.chmod(path, os.stat(path).st_mode | 0o200)
+        os.chmod(talkable, os.stat(talkable).st_mode | 0o200)
 
 
 # --------------------------------------------------------------------------
@@ -263,8 +311,9 @@ def count_html(folder):
 
 
 def bench_case(case, corpus, manifest, runs, timeout_s):
-    pages = manifest["n_pages"]
-    expected = manifest["pages_rendered_per_tool"]
+    # A case on the real Sphinx tree builds its own fixed set of pages, whatever the size.
+    pages = case.expected_pages or manifest["n_pages"]
+    expected = case.expected_pages or manifest["pages_rendered_per_tool"]
     result = Result(case.name, pages, case.layout, html_expected=expected)
     layout = corpus / case.layout
     if not layout.is_dir():
@@ -293,10 +342,14 @@ def bench_case(case, corpus, manifest, runs, timeout_s):
     result.html_found = count_html(layout / case.out_dir)
     if result.html_found != result.html_expected:
         level = "WARNING" if case.strict_page_count else "note"
-        print("  %s: %s wrote %d .html files for %d pages, expected %d"
-              " (%d content + %d folder indexes + 1 root)"
-              % (level, case.name, result.html_found, pages, result.html_expected,
-                 pages, manifest["n_folders"]))
+        if case.expected_pages:
+            print("  %s: %s wrote %d .html files, expected %d"
+                  % (level, case.name, result.html_found, result.html_expected))
+        else:
+            print("  %s: %s wrote %d .html files for %d pages, expected %d"
+                  " (%d content + %d folder indexes + 1 root)"
+                  % (level, case.name, result.html_found, pages, result.html_expected,
+                     pages, manifest["n_folders"]))
     # A build that leaves pages out did less work than the others: its times are
     # shown but kept out of the ratios, and the script exits non-zero.
     if case.strict_page_count and result.html_found < result.html_expected:
@@ -341,8 +394,9 @@ def format_table(rows, markdown):
     return "\n".join([fmt(COLUMNS), fmt(["-" * w for w in widths])] + [fmt(row) for row in rows])
 
 
-def ratio_lines(results, sizes):
-    """loopbook wall against every other tool at each size, then each tool's scaling."""
+def ratio_lines(results, sizes, corpus_of):
+    """loopbook wall against every other tool at each size (on the same corpus), then
+    each tool's scaling."""
     wall = {(r.case, r.pages): r.median("wall_s")
             for r in results if r.status == "ok" and r.runs}
     lines = []
@@ -350,13 +404,16 @@ def ratio_lines(results, sizes):
         if not case.startswith("loopbook"):
             continue
         for (other, other_pages), other_wall in sorted(wall.items()):
-            if other_pages == pages and not other.startswith("loopbook"):
-                lines.append("%s wall / %s wall at %d pages: %.2f"
+            same_corpus = corpus_of.get(other) == corpus_of.get(case)
+            if other_pages == pages and not other.startswith("loopbook") and same_corpus:
+                lines.append("%s wall / %s wall at %d pages: %.3f"
                              % (case, other, pages, lb_wall / other_wall))
 
     if len(sizes) >= 2:
         low, high = min(sizes), max(sizes)
         for case in dict.fromkeys(r.case for r in results):
+            if corpus_of.get(case) != "generated":
+                continue
             if (case, low) in wall and (case, high) in wall:
                 lines.append("%s scaling %d -> %d pages: wall x%.2f (pages x%.1f)"
                              % (case, low, high, wall[(case, high)] / wall[(case, low)],
@@ -364,7 +421,7 @@ def ratio_lines(results, sizes):
     return lines
 
 
-def print_report(results, sizes, markdown, versions):
+def print_report(results, sizes, markdown, versions, corpus_of):
     print()
     print("Medians of clean builds (wall and CPU in seconds, CPU = user + sys of the"
           " process tree; .html files = found / expected pages):")
@@ -375,7 +432,7 @@ def print_report(results, sizes, markdown, versions):
     skipped = sorted({(r.case, r.layout) for r in results if r.status == "no layout"})
     for case, layout in skipped:
         print("(%s skipped: the corpus has no %s/ layout yet)" % (case, layout))
-    ratios = ratio_lines(results, sizes)
+    ratios = ratio_lines(results, sizes, corpus_of)
     if ratios:
         print()
         print("Ratios (median wall times; < 1 means loopbook is faster):")
@@ -457,12 +514,14 @@ def main(argv=None):
     results = []
     for pages in sizes:
         corpus, manifest = ensure_corpus(work, pages)
+        prepare_layouts(corpus)
         for case in cases:
             if case.sizes is not None and pages not in case.sizes:
                 continue
             results.append(bench_case(case, corpus, manifest, args.runs, args.timeout))
 
-    print_report(results, sizes, args.markdown, versions)
+    print_report(results, sizes, args.markdown, versions,
+                 {case.name: case.corpus for case in cases})
     for tool, stamp in stamps.items():
         if binary_stamp(binaries[tool]) != stamp:
             print("WARNING: %s (%s) was replaced while the benchmark ran: its figures may"

@@ -33,6 +33,9 @@ pub struct Document {
     /// One-line summary from front matter or a `meta` directive.
     pub description: Option<String>,
     pub blocks: Vec<Block>,
+    /// The page is meant to stand outside the navigation (Sphinx's `:orphan:`), so no
+    /// toctree reaching it is not a problem.
+    pub orphan: bool,
 }
 
 impl Document {
@@ -269,6 +272,11 @@ pub struct Anchor {
     /// Labels defined here.
     pub labels: Vec<Label>,
     pub location: Location,
+    /// Set when something that renders to nothing stands between this anchor and the
+    /// next block (in reStructuredText a comment, a substitution definition or an
+    /// include): docutils then points the label at its own position, not at the heading
+    /// that follows, and so does loopbook.
+    pub detached: bool,
 }
 
 /// A name that references (`ref`) point at, with the anchor id it is published under.

@@ -105,3 +105,12 @@ fn hostile_payload_runs_no_code_in_a_browser() {
         ],
     );
 }
+
+#[test]
+fn sphinx_tree_hides_hidden_containers_and_keeps_deep_links_in_a_browser() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/talkable-2015");
+    let book = Book::empty();
+    copy_tree(&corpus, book.path());
+    book.build(&[]).expect_success();
+    run_check("rst", &[book.path().join("public").to_str().unwrap()]);
+}

@@ -55,6 +55,7 @@ pub fn parse(
         title: front_matter.title,
         description: front_matter.description,
         blocks,
+        orphan: false,
     };
     ParseOutput {
         document,
@@ -983,7 +984,7 @@ pub fn split_explicit_target(text: &str) -> (Option<String>, String) {
 
 /// Links to `.md`/`.rst` sources (relative or `/`-rooted) point at pages; the resolve
 /// stage turns them into page URLs.
-fn link_destination(url: &str, location: Location) -> LinkDestination {
+pub fn link_destination(url: &str, location: Location) -> LinkDestination {
     if let Some(fragment) = url.strip_prefix('#') {
         return LinkDestination::Fragment(fragment.to_string());
     }
@@ -1031,6 +1032,7 @@ fn label_anchor(label: Label) -> Anchor {
         id: label.id.clone(),
         location: label.location,
         labels: vec![label],
+        detached: false,
     }
 }
 
@@ -1042,8 +1044,8 @@ pub fn normalize_label(name: &str) -> String {
         .to_lowercase()
 }
 
-/// Moves the labels of anchors that stand right before a heading onto the heading, so
-/// a reference to them takes the heading's title.
+/// Moves the labels of anchors that stand right before a heading (through other anchors
+/// only) onto the heading, so a reference to them takes the heading's title.
 pub fn attach_labels(blocks: &mut Vec<Block>) {
     let mut pending: Vec<Anchor> = Vec::new();
     let mut out = Vec::with_capacity(blocks.len());
@@ -1051,6 +1053,9 @@ pub fn attach_labels(blocks: &mut Vec<Block>) {
         match &mut block {
             Block::Anchor(anchor) => {
                 pending.push(anchor.clone());
+                if anchor.detached {
+                    out.extend(pending.drain(..).map(Block::Anchor));
+                }
                 continue;
             }
             Block::Heading(heading) => {

@@ -8,6 +8,7 @@
 pub mod directives;
 pub mod loader;
 pub mod markdown;
+pub mod rst;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -91,7 +92,7 @@ pub fn parse_page(config: &Config, page: &PageSource, sources: &SourceMap) -> Pa
     };
     let output = match page.format {
         Format::Markdown => markdown::parse(&text, file, &options, &mut loader),
-        Format::Rst => unsupported_format(file),
+        Format::Rst => rst::parse(&text, file, &options, &mut loader),
     };
 
     ParsedPage {
@@ -100,19 +101,6 @@ pub fn parse_page(config: &Config, page: &PageSource, sources: &SourceMap) -> Pa
         document: output.document,
         diagnostics: output.diagnostics,
         dependencies: loader.dependencies,
-    }
-}
-
-fn unsupported_format(file: FileId) -> ParseOutput {
-    ParseOutput {
-        document: Document::default(),
-        diagnostics: vec![
-            Diagnostic::error(
-                Location::new(file, 1, 1),
-                "reStructuredText is not supported yet",
-            )
-            .with_hint("exclude .rst files with `[build] exclude`"),
-        ],
     }
 }
 

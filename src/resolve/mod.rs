@@ -78,9 +78,9 @@ struct SiteIndex<'a> {
     pages_by_rel: HashMap<String, usize>,
     outputs: Vec<String>,
     titles: Vec<String>,
-    nav: &'a Nav,
-    nav_node_of_page: HashMap<usize, usize>,
     doc_names: Vec<String>,
+    /// Per page: its sections and visible toctrees, for drawing toctrees that list it.
+    toc_parts: Vec<Vec<TocPart>>,
     catalog: &'a Catalog,
 }
 
@@ -95,7 +95,7 @@ pub fn resolve(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Site {
     let mut pages = make_pages(config, parsed, diagnostics);
-    let labels = index_labels(&pages, diagnostics);
+    let labels = index_labels(&pages, sources, diagnostics);
     let nav = build_nav(config, &pages, summary, diagnostics);
     link_reading_order(&mut pages, &nav);
 
@@ -115,9 +115,11 @@ pub fn resolve(
             .collect(),
         outputs: pages.iter().map(|page| page.output.clone()).collect(),
         titles: pages.iter().map(|page| page.title.clone()).collect(),
-        nav: &nav,
-        nav_node_of_page: nav.node_of_page(),
         doc_names: pages.iter().map(|page| page.doc_name.clone()).collect(),
+        toc_parts: pages
+            .iter()
+            .map(|page| toc_parts(&page.document.blocks))
+            .collect(),
         catalog,
     };
     let results: Vec<(Vec<Diagnostic>, Vec<StaticFile>)> = pages
@@ -182,7 +184,11 @@ fn make_pages(
     pages
 }
 
-fn index_labels(pages: &[Page], diagnostics: &mut Vec<Diagnostic>) -> HashMap<String, LabelTarget> {
+fn index_labels(
+    pages: &[Page],
+    sources: &SourceMap,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> HashMap<String, LabelTarget> {
     let mut labels: HashMap<String, LabelTarget> = HashMap::new();
     for (number, page) in pages.iter().enumerate() {
         let mut found = Vec::new();
@@ -212,14 +218,27 @@ fn index_labels(pages: &[Page], diagnostics: &mut Vec<Diagnostic>) -> HashMap<St
             _ => {}
         });
         for (label, target) in found {
+            // As Sphinx does: a second definition is a problem when the first one names
+            // a section; two labels that only mark a place are not reported, and a label
+            // on a section wins over one that only marks a place.
             if let Some(first) = labels.get(&label) {
-                let mut diagnostic = Diagnostic::warning(
-                    target.location,
-                    format!("label `{label}` is defined twice; references use the first"),
-                )
-                .with_hint("give one of the two a different name");
-                diagnostic.include_chain = vec![first.location];
-                diagnostics.push(diagnostic);
+                if first.title.is_none() {
+                    if target.title.is_some() {
+                        labels.insert(label, target);
+                    }
+                    continue;
+                }
+                let first_at = sources.describe(first.location);
+                diagnostics.push(
+                    Diagnostic::warning(
+                        target.location,
+                        format!(
+                            "label `{label}` is defined twice; references use the first, \
+                             at {first_at}"
+                        ),
+                    )
+                    .with_hint("give one of the two a different name"),
+                );
                 continue;
             }
             labels.insert(label, target);
@@ -241,6 +260,7 @@ fn build_nav(
             title: page.title.clone(),
             blocks: &page.document.blocks,
             file: page.file,
+            orphan: page.document.orphan,
         })
         .collect();
 
@@ -545,7 +565,9 @@ fn resolve_image(
     assets.push(StaticFile { path, rel });
 }
 
-/// A visible toctree becomes a nested list of links to its pages.
+/// A visible toctree becomes a nested list of links to its pages, each with its own
+/// sections and the pages of its own visible toctrees, down to `:maxdepth:` levels,
+/// as Sphinx draws it.
 fn toctree_block(index: &SiteIndex<'_>, number: usize, toctree: &Toctree) -> Block {
     if toctree.hidden {
         return Block::Container {
@@ -557,21 +579,8 @@ fn toctree_block(index: &SiteIndex<'_>, number: usize, toctree: &Toctree) -> Blo
         .max_depth
         .filter(|depth| *depth > 0)
         .unwrap_or(u32::MAX);
-    let mut items = Vec::new();
-    for entry in &toctree.entries {
-        let name = nav::resolve_doc_name(&index.doc_names[number], &entry.target);
-        let mut targets: Vec<usize> = index.pages_by_doc.get(&name).copied().into_iter().collect();
-        if toctree.glob && targets.is_empty() {
-            targets = glob_pages(index, &name);
-        }
-        for target in targets {
-            let title = entry
-                .title
-                .clone()
-                .unwrap_or_else(|| index.titles[target].clone());
-            items.push(toctree_item(index, number, target, title, depth - 1));
-        }
-    }
+    let mut open_pages = vec![number];
+    let items = toctree_entries(index, number, number, toctree, depth - 1, &mut open_pages);
     let mut blocks = Vec::new();
     if let Some(caption) = &toctree.caption {
         blocks.push(Block::Paragraph(vec![Inline::Text(caption.clone())]));
@@ -585,6 +594,42 @@ fn toctree_block(index: &SiteIndex<'_>, number: usize, toctree: &Toctree) -> Blo
         classes: vec!["lb-toctree".into()],
         blocks,
     }
+}
+
+/// The items of a toctree found on page `holder`, for a list drawn on page `from`;
+/// `depth` levels may show below each entry.
+fn toctree_entries(
+    index: &SiteIndex<'_>,
+    from: usize,
+    holder: usize,
+    toctree: &Toctree,
+    depth: u32,
+    open_pages: &mut Vec<usize>,
+) -> Vec<ListItem> {
+    let mut items = Vec::new();
+    for entry in &toctree.entries {
+        if let Some(url) = nav::external_entry(&entry.target) {
+            let title = entry.title.clone().unwrap_or_else(|| url.clone());
+            items.push(link_item(url, title));
+            continue;
+        }
+        let name = nav::resolve_doc_name(&index.doc_names[holder], &entry.target);
+        let mut targets: Vec<usize> = index.pages_by_doc.get(&name).copied().into_iter().collect();
+        if entry.target == "self" {
+            targets = vec![holder];
+        }
+        if toctree.glob && targets.is_empty() {
+            targets = glob_pages(index, &name);
+        }
+        for target in targets {
+            let title = entry
+                .title
+                .clone()
+                .unwrap_or_else(|| index.titles[target].clone());
+            items.push(toctree_item(index, from, target, title, depth, open_pages));
+        }
+    }
+    items
 }
 
 fn glob_pages(index: &SiteIndex<'_>, pattern: &str) -> Vec<usize> {
@@ -602,50 +647,143 @@ fn glob_pages(index: &SiteIndex<'_>, pattern: &str) -> Vec<usize> {
     found.into_iter().map(|(_, page)| page).collect()
 }
 
-/// A toctree entry with the pages under it in the navigation, down to `depth` levels.
+/// A list item holding one link.
+fn link_item(url: String, title: String) -> ListItem {
+    ListItem {
+        checked: None,
+        blocks: vec![Block::Paragraph(vec![Inline::Link(Link {
+            destination: LinkDestination::Url(url),
+            title: None,
+            content: vec![Inline::Text(title)],
+        })])],
+    }
+}
+
+/// A toctree entry: a link to the page, and below it the page's sections and the
+/// pages of its visible toctrees, where they stand in the page, down to `depth` levels.
 fn toctree_item(
     index: &SiteIndex<'_>,
     from: usize,
     target: usize,
     title: String,
     depth: u32,
+    open_pages: &mut Vec<usize>,
 ) -> ListItem {
     let url = urls::relative_link(&index.outputs[from], &index.outputs[target]);
-    let mut blocks = vec![Block::Paragraph(vec![Inline::Link(Link {
-        destination: LinkDestination::Url(url),
-        title: None,
-        content: vec![Inline::Text(title)],
-    })])];
-    if depth > 0
-        && let Some(node) = index.nav_node_of_page.get(&target)
-    {
-        let children: Vec<ListItem> = index.nav.nodes[*node]
-            .children
-            .iter()
-            .filter_map(|child| {
-                let child = &index.nav.nodes[*child];
-                let page = child.page?;
-                Some(toctree_item(
-                    index,
-                    from,
-                    page,
-                    child.title.clone(),
-                    depth - 1,
-                ))
-            })
-            .collect();
-        if !children.is_empty() {
-            blocks.push(Block::List(List {
-                start: None,
-                style: None,
-                items: children,
-            }));
+    let mut item = link_item(url, title);
+    // A page listed inside its own listing (a toctree cycle, or `self`) ends the branch.
+    if depth == 0 || open_pages.contains(&target) {
+        return item;
+    }
+    open_pages.push(target);
+    let children = page_toc(index, from, target, depth, open_pages);
+    open_pages.pop();
+    if !children.is_empty() {
+        item.blocks.push(Block::List(List {
+            start: None,
+            style: None,
+            items: children,
+        }));
+    }
+    item
+}
+
+/// A section being filled while a page's contents are laid out.
+struct OpenSection {
+    level: u32,
+    item: ListItem,
+    children: Vec<ListItem>,
+}
+
+/// The contents of `page` below its title: sections nest by level, and a toctree's
+/// pages go under the section the toctree stands in.
+fn page_toc(
+    index: &SiteIndex<'_>,
+    from: usize,
+    page: usize,
+    depth: u32,
+    open_pages: &mut Vec<usize>,
+) -> Vec<ListItem> {
+    let page_url = urls::relative_link(&index.outputs[from], &index.outputs[page]);
+    let mut top = Vec::new();
+    let mut open: Vec<OpenSection> = Vec::new();
+    let mut title_level = None;
+    for part in &index.toc_parts[page] {
+        match part {
+            TocPart::Section { level, id, title } => {
+                let Some(base) = title_level else {
+                    title_level = Some(*level);
+                    continue;
+                };
+                let level = u32::from(level.saturating_sub(base)).max(1);
+                close_sections(&mut open, &mut top, level);
+                if level <= depth {
+                    open.push(OpenSection {
+                        level,
+                        item: link_item(format!("{page_url}#{id}"), title.clone()),
+                        children: Vec::new(),
+                    });
+                }
+            }
+            TocPart::Toctree(toctree) => {
+                let level = open.last().map_or(1, |section| section.level + 1);
+                if level > depth {
+                    continue;
+                }
+                let items = toctree_entries(index, from, page, toctree, depth - level, open_pages);
+                match open.last_mut() {
+                    Some(section) => section.children.extend(items),
+                    None => top.extend(items),
+                }
+            }
         }
     }
-    ListItem {
-        checked: None,
-        blocks,
+    close_sections(&mut open, &mut top, 0);
+    top
+}
+
+/// Closes the open sections at `level` or deeper, each into its parent.
+fn close_sections(open: &mut Vec<OpenSection>, top: &mut Vec<ListItem>, level: u32) {
+    while open.last().is_some_and(|section| section.level >= level) {
+        let Some(mut section) = open.pop() else { break };
+        if !section.children.is_empty() {
+            section.item.blocks.push(Block::List(List {
+                start: None,
+                style: None,
+                items: section.children,
+            }));
+        }
+        match open.last_mut() {
+            Some(parent) => parent.children.push(section.item),
+            None => top.push(section.item),
+        }
     }
+}
+
+/// What a page contributes to the toctrees that list it, in page order.
+#[derive(Debug, Clone)]
+enum TocPart {
+    Section {
+        level: u8,
+        id: String,
+        title: String,
+    },
+    /// A toctree that is not `:hidden:` (hidden ones feed only the sidebar).
+    Toctree(Toctree),
+}
+
+fn toc_parts(blocks: &[Block]) -> Vec<TocPart> {
+    let mut parts = Vec::new();
+    visit_blocks(blocks, &mut |block| match block {
+        Block::Heading(heading) => parts.push(TocPart::Section {
+            level: heading.level,
+            id: heading.id.clone(),
+            title: plain_text(&heading.content),
+        }),
+        Block::Toctree(toctree) if !toctree.hidden => parts.push(TocPart::Toctree(toctree.clone())),
+        _ => {}
+    });
+    parts
 }
 
 /// Counts of diagnostics by severity.

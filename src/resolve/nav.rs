@@ -111,6 +111,8 @@ pub struct NavPage<'a> {
     pub title: String,
     pub blocks: &'a [Block],
     pub file: FileId,
+    /// Marked as standing outside the navigation on purpose.
+    pub orphan: bool,
 }
 
 /// Builds the tree from toctrees, starting at the root document.
@@ -134,7 +136,7 @@ pub fn from_toctrees(pages: &[NavPage<'_>], root: usize, diagnostics: &mut Vec<D
     );
 
     for (index, page) in pages.iter().enumerate() {
-        if !visited.contains(&index) {
+        if !visited.contains(&index) && !page.orphan {
             diagnostics.push(
                 Diagnostic::warning(
                     Location::new(page.file, 1, 1),
@@ -172,6 +174,15 @@ fn add_toctree_children(
             _ => parent,
         };
         for entry in &toctree.entries {
+            // Sphinx's `self` entry: the page that holds the toctree, without its children.
+            if entry.target == "self" {
+                let title = entry
+                    .title
+                    .clone()
+                    .unwrap_or_else(|| pages[page].title.clone());
+                nav.page_node(caption_parent, title, page);
+                continue;
+            }
             let targets = toctree_targets(pages[page].doc_name, entry, toctree.glob, by_name);
             if targets.is_empty() {
                 if let Some(url) = external_entry(&entry.target) {
@@ -180,15 +191,13 @@ fn add_toctree_children(
                     nav.nodes[index].url = Some(url);
                     continue;
                 }
-                if entry.target != "self" {
-                    diagnostics.push(
-                        Diagnostic::warning(
-                            entry.location,
-                            format!("toctree names `{}`, which is not a page", entry.target),
-                        )
-                        .with_hint("toctree entries are page paths without extension"),
-                    );
-                }
+                diagnostics.push(
+                    Diagnostic::warning(
+                        entry.location,
+                        format!("toctree names `{}`, which is not a page", entry.target),
+                    )
+                    .with_hint("toctree entries are page paths without extension"),
+                );
                 continue;
             }
             for target in targets {
@@ -216,7 +225,7 @@ fn add_toctree_children(
     }
 }
 
-fn external_entry(target: &str) -> Option<String> {
+pub fn external_entry(target: &str) -> Option<String> {
     let (_, url) = crate::parse::markdown::split_explicit_target(target);
     (url.starts_with("http://") || url.starts_with("https://")).then_some(url)
 }
@@ -504,6 +513,7 @@ mod tests {
                 title: name.to_string(),
                 blocks: &blocks,
                 file: FileId(0),
+                orphan: false,
             })
             .collect();
         let nav = from_folders(&pages);
