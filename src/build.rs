@@ -160,6 +160,7 @@ pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildRep
 
 fn write_problem(error: &write::WriteError) -> Diagnostic {
     Diagnostic::new(Severity::Error, None, error.to_string())
+        .with_code("output-folder")
         .with_hint("choose another folder with --dest-dir or `[build] build-dir`")
 }
 
@@ -170,6 +171,16 @@ pub fn load_config(options: &BuildOptions) -> Result<Config, ConfigError> {
         config.build.build_dir = std::path::absolute(dest).unwrap_or_else(|_| dest.clone());
     }
     if let Some(base_url) = &options.base_url {
+        if let Some(problem) = config::base_url_problem(base_url) {
+            let diagnostic = Diagnostic::new(Severity::Error, None, format!("--{problem}"))
+                .with_code("invalid-base-url")
+                .with_hint("use \"/\" for a domain root or \"/docs/\" for a sub-path");
+            return Err(ConfigError::Invalid {
+                path: config.root.join(config::CONFIG_FILE),
+                text: String::new(),
+                diagnostics: vec![diagnostic],
+            });
+        }
         config.build.base_url = base_url.clone();
     }
     Ok(config)
@@ -196,11 +207,14 @@ fn read_summary(
             Some((sources.add(path, display, text.clone()), text))
         }
         Err(error) => {
-            diagnostics.push(Diagnostic::new(
-                Severity::Error,
-                None,
-                format!("cannot read {display}: {error}"),
-            ));
+            diagnostics.push(
+                Diagnostic::new(
+                    Severity::Error,
+                    None,
+                    format!("cannot read {display}: {error}"),
+                )
+                .with_code("unreadable-file"),
+            );
             None
         }
     }

@@ -222,7 +222,8 @@ fn run_init(dir: &Path, output: &Output) -> ExitCode {
                 loopbook::diagnostics::Severity::Error,
                 None,
                 error.to_string(),
-            );
+            )
+            .with_code("init-failed");
             eprintln!("{}", SourceMap::default().render(&report, output.color));
             ExitCode::from(2)
         }

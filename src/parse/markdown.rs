@@ -113,6 +113,7 @@ fn split_front_matter(
     if !closed {
         diagnostics.push(
             Diagnostic::error(Location::new(file, 1, 1), "front matter is never closed")
+                .with_code("invalid-front-matter")
                 .with_hint("end the TOML front matter with a line holding only `+++`"),
         );
         return (FrontMatter::default(), text.to_string());
@@ -130,6 +131,7 @@ fn split_front_matter(
                     Location::new(file, line + 1, column),
                     format!("invalid front matter: {}", error.message().trim()),
                 )
+                .with_code("invalid-front-matter")
                 .with_hint("front matter is TOML with `title` and `description` keys"),
             );
             FrontMatter::default()
@@ -612,10 +614,10 @@ impl Converter<'_, '_> {
             "sup" | "superscript" => Inline::Superscript(vec![Inline::Text(text)]),
             _ => {
                 self.diagnostics.push(
-                    self.with_chain(Diagnostic::warning(
-                        location,
-                        format!("unknown role `{role}`"),
-                    ))
+                    self.with_chain(
+                        Diagnostic::warning(location, format!("unknown role `{role}`"))
+                            .with_code("unknown-role"),
+                    )
                     .with_hint("known roles: ref, doc, code, emphasis, strong, sub, sup"),
                 );
                 Inline::UnknownRole {
@@ -655,6 +657,7 @@ impl Converter<'_, '_> {
             self.diagnostics.push(
                 self.with_chain(
                     Diagnostic::error(location, "directive name is not closed with `}`")
+                        .with_code("invalid-directive")
                         .with_hint("write directives as ```{name} argument"),
                 ),
             );
@@ -760,6 +763,7 @@ impl Converter<'_, '_> {
             self.diagnostics.push(
                 self.with_chain(
                     Diagnostic::error(at, "directives nested too deeply")
+                        .with_code("nesting-too-deep")
                         .with_hint(format!("loopbook follows at most {MAX_NESTING} levels")),
                 ),
             );
@@ -780,8 +784,9 @@ impl Converter<'_, '_> {
         let included = match self.loader.enter(&directive.argument, self.file, at) {
             Ok(included) => included,
             Err(message) => {
+                let code = crate::parse::loader::error_code(&message);
                 self.diagnostics.push(self.with_chain(
-                    Diagnostic::error(at, message)
+                    Diagnostic::error(at, message).with_code(code)
                         .with_hint("include paths are relative to this file, or to the source folder with a leading `/`"),
                 ));
                 return Vec::new();
@@ -812,8 +817,9 @@ impl Converter<'_, '_> {
         let text = match self.loader.read_literal(&directive.argument, self.file, at) {
             Ok(text) => text,
             Err(message) => {
+                let code = crate::parse::loader::error_code(&message);
                 self.diagnostics
-                    .push(self.with_chain(Diagnostic::error(at, message)));
+                    .push(self.with_chain(Diagnostic::error(at, message).with_code(code)));
                 return Vec::new();
             }
         };

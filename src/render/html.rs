@@ -245,6 +245,7 @@ impl HtmlRenderer<'_> {
                         code.location,
                         format!("no highlighter for language `{name}`; shown as plain text"),
                     )
+                    .with_code("unknown-language")
                     .with_hint("use a common name such as `javascript`, `php`, `bash` or `text`"),
                 );
                 highlight::plain_lines(&code.code)

@@ -41,6 +41,7 @@ pub fn load(config: &Config) -> Result<Theme, Vec<Diagnostic>> {
                     theme_dir.display()
                 ),
             )
+            .with_code("theme-not-found")
             .with_hint("create the folder, or remove `[build] theme` to use the default theme"),
         ]);
     }
@@ -97,6 +98,7 @@ pub fn template_error(error: &tera::Error) -> Diagnostic {
         source = cause.source();
     }
     Diagnostic::new(Severity::Error, None, format!("template error: {message}"))
+        .with_code("template-error")
         .with_hint("templates use tera 2 syntax; see themes/default in the loopbook repository")
 }
 
@@ -106,6 +108,7 @@ fn unreadable(path: &Path, error: &std::io::Error) -> Diagnostic {
         None,
         format!("cannot read {}: {error}", path.display()),
     )
+    .with_code("unreadable-file")
 }
 
 /// The embedded default theme's files under `folder`, as (name relative to it, bytes).

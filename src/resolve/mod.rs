@@ -146,6 +146,7 @@ fn make_pages(
                     Location::new(parsed_page.file, 1, 1),
                     format!("this page and `{other}` would both be written to `{output}`"),
                 )
+                .with_code("duplicate-output")
                 .with_hint("rename one of them, or exclude one with `[build] exclude`"),
             );
             continue;
@@ -206,6 +207,7 @@ fn index_labels(pages: &[Page], diagnostics: &mut Vec<Diagnostic>) -> HashMap<St
                     target.location,
                     format!("label `{label}` is defined twice; references use the first"),
                 )
+                .with_code("duplicate-label")
                 .with_hint("give one of the two a different name");
                 diagnostic.include_chain = vec![first.location];
                 diagnostics.push(diagnostic);
@@ -334,6 +336,7 @@ fn resolve_page(
                         directive.location,
                         format!("unknown directive `{}`", directive.name),
                     )
+                    .with_code("unknown-directive")
                     .with_hint("its content is shown as a literal block; check the name"),
                 );
                 let code = if directive.body.trim().is_empty() {
@@ -397,6 +400,7 @@ fn resolve_reference(
                 reference.location,
                 format!("unresolved reference: no {what} `{}`", reference.target),
             )
+            .with_code("unresolved-reference")
             .with_hint(hint),
         );
         return Inline::Text(
@@ -419,6 +423,7 @@ fn resolve_reference(
                         reference.target
                     ),
                 )
+                .with_code("untitled-label")
                 .with_hint("give the reference its own text: {ref}`Text <label>`"),
             );
             reference.target.clone()
@@ -480,6 +485,7 @@ fn resolve_link(
     let Some(page) = page else {
         diagnostics.push(
             Diagnostic::warning(*location, format!("link to `{path}`, which is not a page"))
+                .with_code("link-not-a-page")
                 .with_hint("link to a .md page of this book by its path relative to this file"),
         );
         link.destination = LinkDestination::Url(path.clone());
@@ -511,9 +517,11 @@ fn resolve_image(
     let path = index.config.source_dir().join(&rel);
     if !path.is_file() {
         diagnostics.push(
-            Diagnostic::warning(image.location, format!("image `{src}` does not exist")).with_hint(
-                "image paths are relative to the page, or to the source folder with `/`",
-            ),
+            Diagnostic::warning(image.location, format!("image `{src}` does not exist"))
+                .with_code("missing-image")
+                .with_hint(
+                    "image paths are relative to the page, or to the source folder with `/`",
+                ),
         );
         return;
     }
