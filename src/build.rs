@@ -1,8 +1,9 @@
 //! `loopbook build`: the pipeline from `book.toml` to a written site.
 //!
-//! config → sources → parse → resolve → render → write. Each stage reports problems as
-//! diagnostics; the build goes as far as it can so that one run shows every problem,
-//! and writes nothing when any error was found.
+//! config → sources → parse → resolve → render → publish → write. Each stage reports
+//! problems as diagnostics; the build goes as far as it can so that one run shows every
+//! problem, and writes nothing when any error was found. [`run_stages`] is everything
+//! but the write, for `loopbook check` to run into memory.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -13,7 +14,11 @@ use tracing::debug;
 use crate::config::{self, Config, ConfigError};
 use crate::diagnostics::{Diagnostic, Severity, SourceMap};
 use crate::doc::FileId;
-use crate::{parse, render, resolve, sources, write};
+use crate::render::Sink;
+use crate::render::theme::Theme;
+use crate::resolve::Site;
+use crate::sources::StaticFile;
+use crate::{parse, publish, render, resolve, sources, write};
 
 /// What the command line can change about a build.
 #[derive(Debug, Clone, Default)]
@@ -73,64 +78,37 @@ pub trait Progress: Sync {
 
 impl Progress for () {}
 
+/// What the stages made of a book, before anything is written: the resolved site and
+/// every problem found, with the files the problems point into.
+pub struct Stages {
+    pub site: Site,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The files diagnostics point into; `book.toml` is file 0.
+    pub sources: SourceMap,
+    /// The files of `[build] static`, copied as they are.
+    pub static_files: Vec<StaticFile>,
+    /// The theme, when it loaded.
+    pub theme: Option<Theme>,
+}
+
 /// Builds the book in `options.dir`.
 pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
     let config = load_config(options)?;
-    let source_map = SourceMap::default();
-    register_config_file(&config, &source_map);
+    let output = config.output_dir();
     let mut diagnostics = Vec::new();
 
-    let discovered = sources::discover(&config)?;
-    progress.start(discovered.pages.len());
-    debug!(pages = discovered.pages.len(), elapsed = ?started.elapsed(), "discovered sources");
-    let parsed = parse::parse_pages(&config, &discovered.pages, &source_map);
-    debug!(elapsed = ?started.elapsed(), "parsed");
-
-    let summary = read_summary(
-        &config,
-        discovered.summary.as_deref(),
-        &source_map,
-        &mut diagnostics,
-    );
-    let summary_ref = summary.as_ref().map(|(file, text)| (*file, text.as_ref()));
-    let site = resolve::resolve(&config, parsed, summary_ref, &source_map, &mut diagnostics);
-    debug!(elapsed = ?started.elapsed(), "resolved");
-
-    let output = config.output_dir();
-    let mut staging = None;
-    if let Ok(theme) = render::theme::load(&config).map_err(|found| diagnostics.extend(found)) {
-        staging = match write::Staging::begin(&output, &config.root) {
-            Ok(staging) => Some(staging),
-            Err(error) => {
-                diagnostics.push(write_problem(&error));
-                None
-            }
-        };
-        let sink: &dyn render::Sink = match &staging {
-            Some(staging) => staging,
-            None => &render::Discard,
-        };
-        for copy in discovered.static_files.iter().chain(&site.assets) {
-            if let Some(staging) = &staging {
-                staging.copy(&copy.rel, &copy.path);
-            }
-        }
-        let page_done = || progress.page_done();
-        diagnostics.extend(render::render_site(
-            &config, &site, &theme, sink, &page_done,
-        ));
-    }
-    debug!(elapsed = ?started.elapsed(), "rendered");
-
-    if options.strict || config.build.strict {
-        for diagnostic in &mut diagnostics {
-            diagnostic.severity = Severity::Error;
-        }
-    }
-    sort_diagnostics(&mut diagnostics, &source_map);
-    // A problem inside a file that many pages include is reported once.
-    diagnostics.dedup_by(|a, b| a.location == b.location && a.message == b.message);
+    let staging = write::Staging::begin(&output, &config.root)
+        .map_err(|error| diagnostics.push(write_problem(&error)))
+        .ok();
+    let sink: &dyn Sink = match &staging {
+        Some(staging) => staging,
+        None => &render::Discard,
+    };
+    let stages = run_stages(&config, sink, progress)?;
+    diagnostics.extend(stages.diagnostics);
+    let strict = options.strict || config.build.strict;
+    finish_diagnostics(&mut diagnostics, &stages.sources, strict);
 
     // Dropping the staging folder without committing it leaves the old output as it was.
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
@@ -148,14 +126,85 @@ pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildRep
     debug!(elapsed = ?started.elapsed(), files_written, "written");
 
     Ok(BuildReport {
-        pages: site.pages.len(),
+        pages: stages.site.pages.len(),
         output,
         diagnostics,
-        sources: source_map,
+        sources: stages.sources,
         elapsed: started.elapsed(),
         written,
         files_written,
     })
+}
+
+/// Runs config → sources → parse → resolve → render → publish for `config`, handing
+/// every output file to `sink` as it is made.
+pub fn run_stages(
+    config: &Config,
+    sink: &dyn Sink,
+    progress: &dyn Progress,
+) -> Result<Stages, BuildError> {
+    let started = Instant::now();
+    let source_map = SourceMap::default();
+    register_config_file(config, &source_map);
+    let mut diagnostics = Vec::new();
+
+    let discovered = sources::discover(config)?;
+    progress.start(discovered.pages.len());
+    debug!(pages = discovered.pages.len(), elapsed = ?started.elapsed(), "discovered sources");
+    let parsed = parse::parse_pages(config, &discovered.pages, &source_map);
+    debug!(elapsed = ?started.elapsed(), "parsed");
+
+    let summary = read_summary(
+        config,
+        discovered.summary.as_deref(),
+        &source_map,
+        &mut diagnostics,
+    );
+    let summary_ref = summary.as_ref().map(|(file, text)| (*file, text.as_ref()));
+    let site = resolve::resolve(config, parsed, summary_ref, &source_map, &mut diagnostics);
+    debug!(elapsed = ?started.elapsed(), "resolved");
+
+    let theme = render::theme::load(config)
+        .map_err(|found| diagnostics.extend(found))
+        .ok();
+    if let Some(theme) = &theme {
+        for copy in discovered.static_files.iter().chain(&site.assets) {
+            sink.copy(&copy.rel, &copy.path);
+        }
+        let page_done = || progress.page_done();
+        diagnostics.extend(render::render_site(config, &site, theme, sink, &page_done));
+    }
+    debug!(elapsed = ?started.elapsed(), "rendered");
+
+    let static_files = discovered.static_files;
+    diagnostics.extend(publish::publish(
+        config,
+        &site,
+        &static_files,
+        &source_map,
+        sink,
+    ));
+
+    Ok(Stages {
+        site,
+        diagnostics,
+        sources: source_map,
+        static_files,
+        theme,
+    })
+}
+
+/// Makes every warning an error under `strict`, sorts the diagnostics into the same
+/// order every run, and drops repeats.
+pub fn finish_diagnostics(diagnostics: &mut Vec<Diagnostic>, sources: &SourceMap, strict: bool) {
+    if strict {
+        for diagnostic in diagnostics.iter_mut() {
+            diagnostic.severity = Severity::Error;
+        }
+    }
+    sort_diagnostics(diagnostics, sources);
+    // A problem inside a file that many pages include is reported once.
+    diagnostics.dedup_by(|a, b| a.location == b.location && a.message == b.message);
 }
 
 fn write_problem(error: &write::WriteError) -> Diagnostic {

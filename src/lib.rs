@@ -3,15 +3,20 @@
 //! The pipeline, one module per stage: [`config`] reads `book.toml`; [`sources`] finds
 //! the pages; [`parse`] turns each into the shared [`doc`] model; [`resolve`] links the
 //! pages together and builds the navigation; [`render`] produces HTML through the theme;
-//! [`write`] puts the site in place atomically. [`build`] runs them in order and
-//! [`init`] starts a new book. Problems are [`diagnostics`] with a file and line.
+//! [`publish`] adds what hosts and readers need beside the pages (search index,
+//! sitemap, redirects, llms.txt); [`write`] puts the site in place atomically.
+//! [`build`] runs them in order, [`check`] runs them into memory and checks every link
+//! of the result, and [`init`] starts a new book. Problems are [`diagnostics`] with a
+//! file and line.
 
 pub mod build;
+pub mod check;
 pub mod config;
 pub mod diagnostics;
 pub mod doc;
 pub mod init;
 pub mod parse;
+pub mod publish;
 pub mod render;
 pub mod resolve;
 pub mod sources;

@@ -223,6 +223,7 @@ enum InlineKind {
     Link {
         destination: LinkDestination,
         title: Option<String>,
+        location: Location,
     },
     Image {
         src: String,
@@ -388,6 +389,7 @@ impl Converter<'_, '_> {
             } => inline_frame(InlineKind::Link {
                 destination: link_destination(&dest_url, location),
                 title: (!title.is_empty()).then(|| title.to_string()),
+                location,
             }),
             Tag::Image {
                 dest_url, title, ..
@@ -546,13 +548,16 @@ impl Converter<'_, '_> {
             InlineKind::Strikethrough => inline_target(stack).push(Inline::Strikethrough(inlines)),
             InlineKind::Superscript => inline_target(stack).push(Inline::Superscript(inlines)),
             InlineKind::Subscript => inline_target(stack).push(Inline::Subscript(inlines)),
-            InlineKind::Link { destination, title } => {
-                inline_target(stack).push(Inline::Link(Link {
-                    destination,
-                    title,
-                    content: inlines,
-                }))
-            }
+            InlineKind::Link {
+                destination,
+                title,
+                location,
+            } => inline_target(stack).push(Inline::Link(Link {
+                destination,
+                title,
+                content: inlines,
+                location: Some(location),
+            })),
             InlineKind::Image {
                 src,
                 title,

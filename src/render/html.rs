@@ -612,7 +612,7 @@ fn footnote_id(label: &str) -> String {
     format!("fn-{}", crate::parse::markdown::slug(label))
 }
 
-fn default_admonition_title(kind: &str) -> &'static str {
+pub(crate) fn default_admonition_title(kind: &str) -> &'static str {
     match kind {
         "warning" => "Warning",
         "tip" => "Tip",

@@ -433,6 +433,7 @@ fn resolve_reference(
         destination: LinkDestination::Url(url),
         title: None,
         content: vec![Inline::Text(text)],
+        location: Some(reference.location),
     })
 }
 
@@ -599,6 +600,8 @@ fn toctree_item(
         destination: LinkDestination::Url(url),
         title: None,
         content: vec![Inline::Text(title)],
+        // Toctree links are made here and always point at a page.
+        location: None,
     })])];
     if depth > 0
         && let Some(node) = index.nav_node_of_page.get(&target)

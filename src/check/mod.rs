@@ -1,0 +1,190 @@
+//! `loopbook check`: everything the build validates, plus what only the finished site
+//! shows, without writing anything.
+//!
+//! Steps: run every stage into memory ([`render::Collect`]); scan each HTML file of the
+//! result for the anchors it offers and the URLs it uses; report every internal URL
+//! that leads to no file of the site and every fragment that names no anchor there,
+//! at the source line it came from, or in the template when the page's frame made it
+//! ([`links`]); report pages the navigation leaves out; leave a place for placements
+//! no page shows. Problems then come out as [`render_human`] or [`render_json`] print
+//! them.
+
+mod links;
+pub mod scan;
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::PathBuf;
+
+use crate::build::{self, BuildError, BuildOptions};
+use crate::diagnostics::{Diagnostic, Severity, SourceMap};
+use crate::doc::{FileId, Location};
+use crate::render;
+use crate::resolve::Site;
+
+/// What the command line can change about a check.
+#[derive(Debug, Clone, Default)]
+pub struct CheckOptions {
+    /// The folder holding `book.toml`.
+    pub dir: PathBuf,
+    /// Warnings count as errors.
+    pub strict: bool,
+}
+
+/// The outcome of a check that ran.
+#[derive(Debug)]
+pub struct CheckReport {
+    pub pages: usize,
+    /// Internal URLs followed in the rendered HTML.
+    pub links: usize,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The files diagnostics point into; `book.toml` is file 0.
+    pub sources: SourceMap,
+}
+
+impl CheckReport {
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.diagnostics.len() - self.errors()
+    }
+}
+
+/// Checks the book in `options.dir`.
+pub fn check(options: &CheckOptions) -> Result<CheckReport, BuildError> {
+    let build_options = BuildOptions {
+        dir: options.dir.clone(),
+        strict: options.strict,
+        ..BuildOptions::default()
+    };
+    let config = build::load_config(&build_options)?;
+    let output = render::Collect::default();
+    let stages = build::run_stages(&config, &output, &())?;
+    let files = output
+        .0
+        .into_inner()
+        .unwrap_or_else(|poison| poison.into_inner());
+
+    let mut diagnostics = stages.diagnostics.clone();
+    let links = links::check_links(&config, &stages, files, &mut diagnostics);
+    let outside = pages_outside_navigation(&stages.site, &diagnostics);
+    diagnostics.extend(outside);
+    diagnostics.extend(placements_never_shown(&stages.site));
+    let strict = options.strict || config.build.strict;
+    build::finish_diagnostics(&mut diagnostics, &stages.sources, strict);
+
+    Ok(CheckReport {
+        pages: stages.site.pages.len(),
+        links,
+        diagnostics,
+        sources: stages.sources,
+    })
+}
+
+/// Pages no navigation entry leads to. A toctree navigation has reported them already
+/// (as Sphinx does); `SUMMARY.md` leaves them out silently, as mdBook does, so they are
+/// reported here.
+fn pages_outside_navigation(site: &Site, found: &[Diagnostic]) -> Vec<Diagnostic> {
+    let listed = site.nav.node_of_page();
+    let reported: HashSet<FileId> = found
+        .iter()
+        .filter(|diagnostic| diagnostic.code == Some("not-in-navigation"))
+        .filter_map(|diagnostic| diagnostic.location.map(|location| location.file))
+        .collect();
+    site.pages
+        .iter()
+        .enumerate()
+        .filter(|(number, page)| !listed.contains_key(number) && !reported.contains(&page.file))
+        .map(|(_, page)| {
+            Diagnostic::warning(
+                Location::new(page.file, 1, 1),
+                "page is not in the navigation",
+            )
+            .with_code("not-in-navigation")
+            .with_hint("list it in SUMMARY.md (or a toctree), or exclude it with `[build] exclude`")
+        })
+        .collect()
+}
+
+/// Placements that no page shows.
+///
+/// Not checked yet: placements are not part of [`Site`] yet. When they are, report here,
+/// at each definition's file and line, every placement that no `placement` directive
+/// (and no `[invite]` page) uses.
+fn placements_never_shown(_site: &Site) -> Vec<Diagnostic> {
+    Vec::new()
+}
+
+/// The report as people read it: problems grouped under the file they are in, each
+/// with its excerpt, then one summary line.
+pub fn render_human(report: &CheckReport, color: bool) -> String {
+    let mut groups: BTreeMap<(bool, String), Vec<&Diagnostic>> = BTreeMap::new();
+    for diagnostic in &report.diagnostics {
+        let file = diagnostic
+            .location
+            .and_then(|location| report.sources.get(location.file))
+            .map(|file| file.display_path.clone());
+        // Problems of the site as a whole come after those of files.
+        let key = match file {
+            Some(file) => (false, file),
+            None => (true, "the site as a whole".to_string()),
+        };
+        groups.entry(key).or_default().push(diagnostic);
+    }
+
+    let mut out = String::new();
+    for ((_, file), diagnostics) in &groups {
+        let count = diagnostics.len();
+        out.push_str(&format!("{file}: {count} problem{}\n\n", plural(count)));
+        for diagnostic in diagnostics {
+            out.push_str(&report.sources.render_with_code(diagnostic, color));
+            out.push_str("\n\n");
+        }
+    }
+    out.push_str(&summary_line(report));
+    out.push('\n');
+    out
+}
+
+fn summary_line(report: &CheckReport) -> String {
+    let (errors, warnings) = (report.errors(), report.warnings());
+    let problems = match (errors, warnings) {
+        (0, 0) => "no problems".to_string(),
+        (0, w) => format!("{w} warning{}", plural(w)),
+        (e, 0) => format!("{e} error{}", plural(e)),
+        (e, w) => format!("{e} error{}, {w} warning{}", plural(e), plural(w)),
+    };
+    format!(
+        "Checked {} page{} and {} link{}: {problems}",
+        report.pages,
+        plural(report.pages),
+        report.links,
+        plural(report.links)
+    )
+}
+
+/// The report for CI: one JSON object per problem and line (file, line, column,
+/// severity, code, message, hint, included_from).
+pub fn render_json(report: &CheckReport) -> String {
+    let mut out = String::new();
+    for diagnostic in &report.diagnostics {
+        let record = report.sources.record(diagnostic);
+        out.push_str(&serde_json::to_string(&record).unwrap_or_default());
+        out.push('\n');
+    }
+    out
+}
+
+/// Whether the check failed: any error, or with `strict` any warning (which
+/// [`check`] has already made an error).
+pub fn failed(report: &CheckReport) -> bool {
+    report
+        .diagnostics
+        .iter()
+        .any(|diagnostic| diagnostic.severity == Severity::Error)
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}

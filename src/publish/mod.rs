@@ -1,0 +1,87 @@
+//! Publish stage: the files a static host, crawlers and other readers need beside the
+//! pages.
+//!
+//! Steps: the search index under `search/`; `sitemap.xml` and `robots.txt`; the
+//! redirects of `[redirects]`, checked against the site, as pages and as one
+//! `_redirects` file; a Markdown copy of every page and `llms.txt` listing them;
+//! `CNAME` (with `[build] cname`) and `.nojekyll` for GitHub Pages. Everything goes to
+//! the render stage's sink, so `loopbook check` runs this stage in memory too.
+
+pub mod llms;
+pub mod redirects;
+pub mod search;
+pub mod sitemap;
+
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+use rayon::prelude::*;
+use tracing::debug;
+
+use crate::config::Config;
+use crate::diagnostics::{Diagnostic, SourceMap};
+use crate::doc::FileId;
+use crate::render::{SEARCH_PAGE, Sink};
+use crate::resolve::Site;
+use crate::sources::StaticFile;
+
+/// Writes the publishing files of `site` into `sink`; returns the problems found (bad
+/// redirects). `sources` holds `book.toml` as file 0, for pointing at its lines.
+pub fn publish(
+    config: &Config,
+    site: &Site,
+    static_files: &[StaticFile],
+    sources: &SourceMap,
+    sink: &dyn Sink,
+) -> Vec<Diagnostic> {
+    let started = Instant::now();
+    let (index, stats) = search::build_index(site);
+    for file in &index {
+        sink.put(&file.path, file.text.as_bytes());
+    }
+    debug!(?stats, elapsed = ?started.elapsed(), "search index");
+
+    sink.put("sitemap.xml", sitemap::sitemap(config, site).as_bytes());
+    sink.put("robots.txt", sitemap::robots(config).as_bytes());
+
+    let book_toml = sources
+        .get(FileId(0))
+        .map(|file| file.text.clone())
+        .unwrap_or_default();
+    let taken = paths_the_site_writes(site, static_files);
+    let (redirects, diagnostics) = redirects::plan(config, site, &taken, &book_toml);
+    for redirect in &redirects {
+        let html = redirects::page_html(config, site, redirect);
+        sink.put(&redirect.from, html.as_bytes());
+    }
+    if !redirects.is_empty() {
+        let file = redirects::redirects_file(config, site, &redirects);
+        sink.put("_redirects", file.as_bytes());
+    }
+
+    llms::markdown_copies(site)
+        .par_iter()
+        .for_each(|(path, text)| sink.put(path, text.as_bytes()));
+    sink.put("llms.txt", llms::llms_txt(config, site).as_bytes());
+
+    if let Some(cname) = &config.build.cname {
+        sink.put("CNAME", format!("{cname}\n").as_bytes());
+    }
+    // GitHub Pages runs Jekyll over a branch it publishes unless this file exists, and
+    // Jekyll drops every folder starting with `_` (`_static/`, Sphinx's habit).
+    sink.put(".nojekyll", b"");
+    debug!(redirects = redirects.len(), elapsed = ?started.elapsed(), "published");
+    diagnostics
+}
+
+/// Output paths that a redirect must not take over: pages, copied files and the pages
+/// the theme writes.
+pub(crate) fn paths_the_site_writes(site: &Site, static_files: &[StaticFile]) -> BTreeSet<String> {
+    let pages = site.pages.iter().map(|page| page.output.clone());
+    let files = static_files
+        .iter()
+        .chain(&site.assets)
+        .map(|file| file.rel.clone());
+    let theme_pages = ["404.html", SEARCH_PAGE].map(str::to_string);
+    pages.chain(files).chain(theme_pages).collect()
+}
