@@ -86,7 +86,7 @@ pub fn resolve(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Site {
     let mut pages = make_pages(config, parsed, diagnostics);
-    let labels = index_labels(&pages, diagnostics);
+    let labels = index_labels(&pages, sources, diagnostics);
     let nav = build_nav(config, &pages, summary, diagnostics);
     link_reading_order(&mut pages, &nav);
 
@@ -172,7 +172,11 @@ fn make_pages(
     pages
 }
 
-fn index_labels(pages: &[Page], diagnostics: &mut Vec<Diagnostic>) -> HashMap<String, LabelTarget> {
+fn index_labels(
+    pages: &[Page],
+    sources: &SourceMap,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> HashMap<String, LabelTarget> {
     let mut labels: HashMap<String, LabelTarget> = HashMap::new();
     for (number, page) in pages.iter().enumerate() {
         let mut found = Vec::new();
@@ -203,13 +207,17 @@ fn index_labels(pages: &[Page], diagnostics: &mut Vec<Diagnostic>) -> HashMap<St
         });
         for (label, target) in found {
             if let Some(first) = labels.get(&label) {
-                let mut diagnostic = Diagnostic::warning(
+                // The first definition is named in the hint: an include chain would
+                // read as if this file included that one.
+                let diagnostic = Diagnostic::warning(
                     target.location,
                     format!("label `{label}` is defined twice; references use the first"),
                 )
                 .with_code("duplicate-label")
-                .with_hint("give one of the two a different name");
-                diagnostic.include_chain = vec![first.location];
+                .with_hint(format!(
+                    "the first is at {}; give one of the two a different name",
+                    sources.describe(first.location)
+                ));
                 diagnostics.push(diagnostic);
                 continue;
             }
