@@ -58,3 +58,17 @@ fn theme_copy_button_and_dark_mode_work_in_a_browser() {
         &[public.to_str().unwrap(), "getting-started/quickstart.html"],
     );
 }
+
+#[test]
+fn search_finds_a_heading_first_and_lands_on_its_section() {
+    let (_book, public) = built_example_site();
+    run_check(
+        "search",
+        &[
+            public.to_str().unwrap(),
+            "idempotency",
+            "reference/rest-api.html",
+            "idempotency",
+        ],
+    );
+}
