@@ -60,13 +60,13 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, BuildError> {
     };
     let config = build::load_config(&build_options)?;
     let output = render::Collect::default();
-    let stages = build::run_stages(&config, &output, &())?;
+    let mut stages = build::run_stages(&config, &output, &())?;
     let files = output
         .0
         .into_inner()
         .unwrap_or_else(|poison| poison.into_inner());
 
-    let mut diagnostics = stages.diagnostics.clone();
+    let mut diagnostics = std::mem::take(&mut stages.diagnostics);
     let links = links::check_links(&config, &stages, files, &mut diagnostics);
     let outside = pages_outside_navigation(&stages.site, &diagnostics);
     diagnostics.extend(outside);

@@ -74,14 +74,28 @@ pub fn publish(
     diagnostics
 }
 
-/// Output paths that a redirect must not take over: pages, copied files and the pages
-/// the theme writes.
+/// Output paths that a redirect must not take over: pages and their Markdown copies,
+/// copied files, the pages the theme writes and the files of this stage.
 pub(crate) fn paths_the_site_writes(site: &Site, static_files: &[StaticFile]) -> BTreeSet<String> {
     let pages = site.pages.iter().map(|page| page.output.clone());
+    let copies = site.pages.iter().map(llms::markdown_path);
     let files = static_files
         .iter()
         .chain(&site.assets)
         .map(|file| file.rel.clone());
-    let theme_pages = ["404.html", SEARCH_PAGE].map(str::to_string);
-    pages.chain(files).chain(theme_pages).collect()
+    let fixed = [
+        "404.html",
+        SEARCH_PAGE,
+        "sitemap.xml",
+        "robots.txt",
+        "llms.txt",
+        "_redirects",
+        "CNAME",
+        ".nojekyll",
+    ];
+    pages
+        .chain(copies)
+        .chain(files)
+        .chain(fixed.map(str::to_string))
+        .collect()
 }
