@@ -15,6 +15,7 @@ pub mod config;
 pub mod diagnostics;
 pub mod doc;
 pub mod init;
+pub mod mdbook;
 pub mod parse;
 pub mod publish;
 pub mod render;
