@@ -196,10 +196,10 @@ fn run_check(options: &CheckOptions, format: Format, output: &Output) -> ExitCod
     };
     match format {
         Format::Json => print!("{}", loopbook::check::render_json(&report)),
-        Format::Human if output.quiet && !loopbook::check::failed(&report) => {}
+        Format::Human if output.quiet && !report.failed() => {}
         Format::Human => eprint!("{}", loopbook::check::render_human(&report, output.color)),
     }
-    if loopbook::check::failed(&report) {
+    if report.failed() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

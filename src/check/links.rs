@@ -37,16 +37,7 @@ pub(super) fn check_links(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> usize {
     let paths: HashSet<String> = files.iter().map(|file| file.path.clone()).collect();
-    let mut scanned: Vec<(String, Scanned)> = files
-        .into_par_iter()
-        .filter(|file| file.path.ends_with(".html"))
-        .map(|file| {
-            let html = String::from_utf8_lossy(&file.contents);
-            let found = scan::scan(&html);
-            (file.path, found)
-        })
-        .collect();
-    scanned.sort_by(|a, b| a.0.cmp(&b.0));
+    let scanned = scan_html(files);
     let ids: HashMap<&str, &HashSet<String>> = scanned
         .iter()
         .map(|(path, found)| (path.as_str(), &found.ids))
@@ -56,8 +47,40 @@ pub(super) fn check_links(
         ids: &ids,
     };
 
-    let origins = Origins::new(config, stages);
-    let before: HashSet<(FileId, u32)> = diagnostics
+    let mut report = LinkReport {
+        config,
+        site: &site,
+        origins: Origins::new(config, stages),
+        reported_before: reported_before(diagnostics),
+        found: Vec::new(),
+        in_frame: BTreeMap::new(),
+        followed: 0,
+    };
+    for (file, found) in &scanned {
+        report.check_file(file, found);
+    }
+    let followed = report.followed;
+    diagnostics.extend(report.into_diagnostics());
+    followed
+}
+
+/// Every HTML file of the output, scanned, in path order.
+fn scan_html(files: Vec<OutputFile>) -> Vec<(String, Scanned)> {
+    let mut scanned: Vec<(String, Scanned)> = files
+        .into_par_iter()
+        .filter(|file| file.path.ends_with(".html"))
+        .map(|file| {
+            let found = scan::scan(&String::from_utf8_lossy(&file.contents));
+            (file.path, found)
+        })
+        .collect();
+    scanned.sort_by(|a, b| a.0.cmp(&b.0));
+    scanned
+}
+
+/// Lines where the resolve stage has already reported a link or image.
+fn reported_before(diagnostics: &[Diagnostic]) -> HashSet<(FileId, u32)> {
+    diagnostics
         .iter()
         .filter(|diagnostic| {
             diagnostic
@@ -65,48 +88,69 @@ pub(super) fn check_links(
                 .is_some_and(|code| REPORTED_BEFORE.contains(&code))
         })
         .filter_map(|diagnostic| diagnostic.location.map(|l| (l.file, l.line)))
-        .collect();
+        .collect()
+}
 
-    let mut followed = 0;
-    let mut in_frame: BTreeMap<(Location, String), FrameProblem> = BTreeMap::new();
-    for (file, found) in &scanned {
+/// The problems found so far, those of the theme's frame gathered by template line.
+struct LinkReport<'a> {
+    config: &'a Config,
+    site: &'a SiteFiles<'a>,
+    origins: Origins<'a>,
+    reported_before: HashSet<(FileId, u32)>,
+    found: Vec<Diagnostic>,
+    in_frame: BTreeMap<(Location, String), FrameProblem>,
+    followed: usize,
+}
+
+impl LinkReport<'_> {
+    fn check_file(&mut self, file: &str, scanned: &Scanned) {
+        // The n-th broken use of a URL in a file goes with the n-th place it is written.
         let mut occurrences: HashMap<&str, usize> = HashMap::new();
-        for link in &found.links {
-            let Some(target) = internal_target(config, file, &link.url) else {
+        for link in &scanned.links {
+            let Some(target) = internal_target(self.config, file, &link.url) else {
                 continue;
             };
-            followed += 1;
-            let Some(problem) = site.problem(&target, link) else {
+            self.followed += 1;
+            let Some(problem) = self.site.problem(&target, link) else {
                 continue;
             };
             let seen = occurrences.entry(link.url.as_str()).or_insert(0);
-            let origin = origins.find(file, &link.url, *seen);
+            let origin = self.origins.find(file, &link.url, *seen);
             *seen += 1;
-            match origin {
-                Origin::Written(location) => {
-                    if !before.contains(&(location.file, location.line)) {
-                        diagnostics.push(problem.diagnostic(Some(location), &link.url));
-                    }
+            self.record(problem, origin, file, &link.url);
+        }
+    }
+
+    fn record(&mut self, problem: Problem, origin: Origin, file: &str, url: &str) {
+        match origin {
+            Origin::Written(location) => {
+                if !self
+                    .reported_before
+                    .contains(&(location.file, location.line))
+                {
+                    self.found.push(problem.diagnostic(Some(location), url));
                 }
-                Origin::Redirect(location) => {
-                    diagnostics.push(problem.diagnostic(location, &link.url));
-                }
-                Origin::Frame(location) => {
-                    let key = (location, problem.describe_target());
-                    let entry = in_frame.entry(key).or_insert_with(|| FrameProblem {
-                        problem,
-                        first_file: file.clone(),
-                        files: 0,
-                    });
-                    entry.files += 1;
-                }
+            }
+            Origin::Redirect(location) => self.found.push(problem.diagnostic(location, url)),
+            Origin::Frame(location) => {
+                let key = (location, problem.describe_target());
+                let entry = self.in_frame.entry(key).or_insert_with(|| FrameProblem {
+                    problem,
+                    first_file: file.to_string(),
+                    files: 0,
+                });
+                entry.files += 1;
             }
         }
     }
-    for ((location, _), frame) in in_frame {
-        diagnostics.push(frame.diagnostic(location));
+
+    fn into_diagnostics(self) -> Vec<Diagnostic> {
+        let frame = self
+            .in_frame
+            .into_iter()
+            .map(|((location, _), problem)| problem.diagnostic(location));
+        self.found.into_iter().chain(frame).collect()
     }
-    followed
 }
 
 /// A URL's target inside the site: an output path and a fragment.

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 
 use crate::build::{self, BuildError, BuildOptions};
-use crate::diagnostics::{Diagnostic, Severity, SourceMap};
+use crate::diagnostics::{Diagnostic, SourceMap};
 use crate::doc::{FileId, Location};
 use crate::render;
 use crate::resolve::Site;
@@ -48,6 +48,12 @@ impl CheckReport {
 
     pub fn warnings(&self) -> usize {
         self.diagnostics.len() - self.errors()
+    }
+
+    /// Whether the check failed: any error, or with `--strict` any warning (which
+    /// [`check`] has already made an error).
+    pub fn failed(&self) -> bool {
+        self.errors() > 0
     }
 }
 
@@ -174,15 +180,6 @@ pub fn render_json(report: &CheckReport) -> String {
         out.push('\n');
     }
     out
-}
-
-/// Whether the check failed: any error, or with `strict` any warning (which
-/// [`check`] has already made an error).
-pub fn failed(report: &CheckReport) -> bool {
-    report
-        .diagnostics
-        .iter()
-        .any(|diagnostic| diagnostic.severity == Severity::Error)
 }
 
 fn plural(count: usize) -> &'static str {

@@ -249,7 +249,8 @@ mod tests {
     #[test]
     fn links_resources_and_ids_are_found() {
         let html = r#"<!DOCTYPE html><html><head>
-            <link rel="stylesheet" href="theme/a.css"><link rel="canonical" href='https://x.example/'>
+            <link rel="stylesheet" href="theme/a.css">
+            <link rel="canonical" href='https://x.example/'>
             <meta http-equiv="refresh" content="0; url=new.html#top">
             <script src="theme/a.js">if (a < b) { x = "<a href='nope.html'>"; }</script>
             </head><body><a href="b.html?x=1&amp;y=2#sec" id="top">x</a>

@@ -86,45 +86,54 @@ pub fn build_index(site: &Site) -> (Vec<IndexFile>, IndexStats) {
         .flat_map(|(page, sections)| sections.iter().map(move |section| (page, section)))
         .collect();
 
-    let postings = gather_postings(&sections);
-    let shards = cut_into_shards(postings);
+    let shards = cut_into_shards(gather_postings(&sections));
     let chunks = text_chunks(site, &sections);
 
-    let mut files = Vec::with_capacity(shards.len() + chunks.len() + 1);
-    let mut stats = IndexStats {
+    let mut files: Vec<IndexFile> = shards
+        .iter()
+        .enumerate()
+        .map(|(number, (_, terms))| shard_file(number, terms))
+        .collect();
+    files.extend(chunks.iter().enumerate().map(|(number, chunk)| {
+        receiving_script(format!("search/d/{number}.js"), "d", number, chunk)
+    }));
+    files.push(manifest_file(
+        &shards,
+        sections.len(),
+        &content_hash(&files),
+    ));
+
+    let stats = IndexStats {
         sections: sections.len(),
+        terms: shards.iter().map(|(_, terms)| terms.len()).sum(),
         shards: shards.len(),
         chunks: chunks.len(),
-        ..IndexStats::default()
+        bytes: files.iter().map(|file| file.text.len()).sum(),
     };
-    for (number, (_, terms)) in shards.iter().enumerate() {
-        stats.terms += terms.len();
-        let data: BTreeMap<&str, &str> = terms
-            .iter()
-            .map(|(term, postings)| (term.as_str(), postings.as_str()))
-            .collect();
-        files.push(receiving_script("t", number, &data));
-    }
-    for (number, chunk) in chunks.iter().enumerate() {
-        files.push(receiving_script("d", number, chunk));
-    }
+    (files, stats)
+}
 
-    let hash = content_hash(&files);
+fn shard_file(number: usize, terms: &[(String, String)]) -> IndexFile {
+    let data: BTreeMap<&str, &str> = terms
+        .iter()
+        .map(|(term, postings)| (term.as_str(), postings.as_str()))
+        .collect();
+    receiving_script(format!("search/t/{number}.js"), "t", number, &data)
+}
+
+/// The manifest; `hash` is that of every other file of the index.
+fn manifest_file(shards: &[Shard], sections: usize, hash: &str) -> IndexFile {
     let manifest = Manifest {
         version: FORMAT_VERSION,
-        hash: &hash,
+        hash,
         shards: shards.iter().map(|(prefix, _)| prefix.as_str()).collect(),
         chunk: CHUNK_SECTIONS,
-        sections: sections.len(),
+        sections,
         min_term: MIN_TERM_CHARS,
         max_term: MAX_TERM_CHARS,
         stop: STOP_WORDS,
     };
-    let mut manifest_file = receiving_script("manifest", 0, &manifest);
-    manifest_file.path = "search/manifest.js".to_string();
-    files.push(manifest_file);
-    stats.bytes = files.iter().map(|file| file.text.len()).sum();
-    (files, stats)
+    receiving_script("search/manifest.js".to_string(), "manifest", 0, &manifest)
 }
 
 #[derive(Serialize)]
@@ -477,17 +486,14 @@ fn snippet_text(prose: &str) -> String {
     format!("{}…", &prose[..cut])
 }
 
-/// `search/<kind>/<number>.js`: `data` handed to the search script.
-fn receiving_script(kind: &str, number: usize, data: &impl Serialize) -> IndexFile {
+/// The file at `path` that hands `data` to the search script as `kind` number `number`.
+fn receiving_script(path: String, kind: &str, number: usize, data: &impl Serialize) -> IndexFile {
     let json = serde_json::to_string(data).unwrap_or_else(|_| "null".to_string());
     let text = format!(
         "loopbookSearch.receive(\"{kind}\",{number},{});\n",
         escape::ascii_json(&json)
     );
-    IndexFile {
-        path: format!("search/{kind}/{number}.js"),
-        text,
-    }
+    IndexFile { path, text }
 }
 
 /// FNV-1a over every file, as 16 hex digits: changes whenever any file changes.

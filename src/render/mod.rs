@@ -162,11 +162,11 @@ pub fn render_site(
         })
         .collect();
 
-    let site_pages = [
+    let theme_pages = [
         render_not_found(config, &site_context, theme),
         render_search_page(config, site, &site_context, theme),
     ];
-    for rendered in site_pages {
+    for rendered in theme_pages {
         match rendered {
             Ok(file) => sink.put(&file.path, &file.contents),
             Err(diagnostic) => diagnostics.push(diagnostic),

@@ -50,7 +50,8 @@ await check("search", async (browser) => {
     const box = page.locator("#lb-search-input");
     await page.keyboard.press("ArrowDown");
     const active = await box.getAttribute("aria-activedescendant");
-    assert(active === (await first.getAttribute("id")), "ArrowDown selects the first result", active);
+    const firstId = await first.getAttribute("id");
+    assert(active === firstId, "ArrowDown selects the first result", active);
     await page.keyboard.press("Escape");
     assert(await page.locator("#lb-search-results").isHidden(), "Escape closes the results");
     await page.keyboard.press("ArrowDown");
@@ -97,6 +98,13 @@ await check("search", async (browser) => {
     const diskHref = await fromDisk.getAttribute("href");
     assert(diskHref.startsWith("file://") && diskHref.endsWith(expectedEnd),
       "search works from file://", diskHref);
+    const diskSearch = pathToFileURL(path.resolve(siteDir, "search/index.html"));
+    diskSearch.search = `?q=${encodeURIComponent(word)}`;
+    await disk.goto(diskSearch.href);
+    const diskListed = disk.locator("#lb-search-page-results .lb-search-result").first();
+    const diskListedHref = await diskListed.getAttribute("href");
+    assert(diskListedHref.endsWith(expectedEnd), "the search page works from file://",
+      diskListedHref);
     assert(disk.problems.length === 0, "file:// problems", disk.problems);
   } finally {
     await site.close();
