@@ -52,7 +52,8 @@ fn check_json_is_one_record_per_problem_with_a_stable_code() {
 
     let found = records(&run.stdout);
     let expected = [
-        ("book.toml", 10, "invalid-redirect"),
+        ("book.toml", 11, "invalid-redirect"),
+        ("content/extra/legacy.html", 3, "broken-link"),
         ("content/index.md", 3, "duplicate-label"),
         ("content/index.md", 6, "broken-anchor"),
         ("content/index.md", 8, "link-not-a-page"),

@@ -1,7 +1,7 @@
 //! Following every internal URL of the rendered site, and finding where a broken one
 //! was written.
 //!
-//! Steps: scan every HTML file of the output (in parallel); for each URL that stays
+//! Steps: scan every HTML file of the output as it is rendered; for each URL that stays
 //! inside the site (relative, root-relative under `base-url`, or absolute under an
 //! absolute `base-url`) find the file it names, and the anchor its fragment names in
 //! that file; for each that is missing, find the origin: the page's model first (links
@@ -11,9 +11,8 @@
 //! Problems in the frame repeat on every page, so they are reported once with a count.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::Arc;
-
-use rayon::prelude::*;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use super::scan::{self, FoundUrl, Scanned};
 use crate::build::Stages;
@@ -21,23 +20,64 @@ use crate::config::{self, Config};
 use crate::diagnostics::Diagnostic;
 use crate::doc::{Block, FileId, Inline, LinkDestination, Location, visit_blocks, visit_inlines};
 use crate::publish::{self, redirects};
-use crate::render::{OutputFile, SEARCH_PAGE};
+use crate::render::{SEARCH_PAGE, Sink};
 use crate::resolve::{Page, urls};
 
 /// Codes of problems the resolve stage already reports at the line they are written
 /// on; the same URL found again in the HTML is not reported twice.
 const REPORTED_BEFORE: &[&str] = &["missing-image", "link-not-a-page"];
 
-/// Checks every internal URL of `files`; adds the problems to `diagnostics` and returns
-/// how many URLs were followed.
+/// Where `check` renders the site: each HTML file is scanned as it arrives and only
+/// what the scan found is kept, with the paths of all other files, so even a large
+/// site never sits in memory whole.
+#[derive(Default)]
+pub(super) struct ScannedSite {
+    paths: Mutex<HashSet<String>>,
+    html: Mutex<Vec<(String, Scanned)>>,
+}
+
+impl Sink for ScannedSite {
+    fn put(&self, path: &str, contents: &[u8]) {
+        if path.ends_with(".html") {
+            let found = scan::scan(&String::from_utf8_lossy(contents));
+            lock(&self.html).push((path.to_string(), found));
+        }
+        lock(&self.paths).insert(path.to_string());
+    }
+
+    /// Copied files are read only when they are HTML, whose links are checked too.
+    fn copy(&self, path: &str, source: &Path) {
+        if path.ends_with(".html")
+            && let Ok(bytes) = std::fs::read(source)
+        {
+            self.put(path, &bytes);
+        }
+        lock(&self.paths).insert(path.to_string());
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poison| poison.into_inner())
+}
+
+/// Checks every internal URL of the rendered site; adds the problems to `diagnostics`
+/// and returns how many URLs were followed.
 pub(super) fn check_links(
     config: &Config,
     stages: &Stages,
-    files: Vec<OutputFile>,
+    rendered: ScannedSite,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> usize {
-    let paths: HashSet<String> = files.iter().map(|file| file.path.clone()).collect();
-    let scanned = scan_html(files);
+    let paths = rendered
+        .paths
+        .into_inner()
+        .unwrap_or_else(|poison| poison.into_inner());
+    let mut scanned = rendered
+        .html
+        .into_inner()
+        .unwrap_or_else(|poison| poison.into_inner());
+    // Pages arrive in the order the render threads finish them.
+    scanned.sort_by(|a, b| a.0.cmp(&b.0));
     let ids: HashMap<&str, &HashSet<String>> = scanned
         .iter()
         .map(|(path, found)| (path.as_str(), &found.ids))
@@ -62,20 +102,6 @@ pub(super) fn check_links(
     let followed = report.followed;
     diagnostics.extend(report.into_diagnostics());
     followed
-}
-
-/// Every HTML file of the output, scanned, in path order.
-fn scan_html(files: Vec<OutputFile>) -> Vec<(String, Scanned)> {
-    let mut scanned: Vec<(String, Scanned)> = files
-        .into_par_iter()
-        .filter(|file| file.path.ends_with(".html"))
-        .map(|file| {
-            let found = scan::scan(&String::from_utf8_lossy(&file.contents));
-            (file.path, found)
-        })
-        .collect();
-    scanned.sort_by(|a, b| a.0.cmp(&b.0));
-    scanned
 }
 
 /// Lines where the resolve stage has already reported a link or image.

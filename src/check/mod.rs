@@ -1,13 +1,13 @@
 //! `loopbook check`: everything the build validates, plus what only the finished site
 //! shows, without writing anything.
 //!
-//! Steps: run every stage into memory ([`render::Collect`]); scan each HTML file of the
-//! result for the anchors it offers and the URLs it uses; report every internal URL
-//! that leads to no file of the site and every fragment that names no anchor there,
-//! at the source line it came from, or in the template when the page's frame made it
-//! ([`links`]); report pages the navigation leaves out; leave a place for placements
-//! no page shows. Problems then come out as [`render_human`] or [`render_json`] print
-//! them.
+//! Steps: run every stage into a sink that writes nothing, scanning each HTML file as
+//! it is rendered for the anchors it offers and the URLs it uses; report every internal
+//! URL that leads to no file of the site and every fragment that names no anchor
+//! there, at the source line it came from, or in the template when the page's frame
+//! made it ([`links`]); report pages the navigation leaves out; leave a place for
+//! placements no page shows. Problems then come out as [`render_human`] or
+//! [`render_json`] print them.
 
 mod links;
 pub mod scan;
@@ -18,7 +18,6 @@ use std::path::PathBuf;
 use crate::build::{self, BuildError, BuildOptions};
 use crate::diagnostics::{Diagnostic, SourceMap};
 use crate::doc::{FileId, Location};
-use crate::render;
 use crate::resolve::Site;
 
 /// What the command line can change about a check.
@@ -65,15 +64,11 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, BuildError> {
         ..BuildOptions::default()
     };
     let config = build::load_config(&build_options)?;
-    let output = render::Collect::default();
-    let mut stages = build::run_stages(&config, &output, &())?;
-    let files = output
-        .0
-        .into_inner()
-        .unwrap_or_else(|poison| poison.into_inner());
+    let rendered = links::ScannedSite::default();
+    let mut stages = build::run_stages(&config, &rendered, &())?;
 
     let mut diagnostics = std::mem::take(&mut stages.diagnostics);
-    let links = links::check_links(&config, &stages, files, &mut diagnostics);
+    let links = links::check_links(&config, &stages, rendered, &mut diagnostics);
     let outside = pages_outside_navigation(&stages.site, &diagnostics);
     diagnostics.extend(outside);
     diagnostics.extend(placements_never_shown(&stages.site));

@@ -55,7 +55,8 @@ const MAX_PREFIX_CHARS: usize = 6;
 /// The start of each section's prose kept for result snippets.
 const SNIPPET_CHARS: usize = 500;
 
-/// Words so common in English prose that they only make the index bigger.
+/// Words so common in English prose that they only make the index bigger. Sorted, for
+/// a binary search.
 pub const STOP_WORDS: &[&str] = &[
     "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "in", "is", "it", "its",
     "of", "on", "or", "that", "the", "this", "to", "was", "were", "will", "with",
@@ -266,16 +267,27 @@ fn html_text(html: &str) -> String {
 /// digits, lower-cased, of `MIN_TERM_CHARS..=MAX_TERM_CHARS` characters, stop words
 /// left out. `search.js` cuts queries the same way.
 pub fn for_each_term(text: &str, found: &mut dyn FnMut(&str)) {
+    let mut lowered;
     for run in text.split(|c: char| !c.is_alphanumeric()) {
         if run.is_empty() {
             continue;
         }
-        let term = run.to_lowercase();
-        let length = term.chars().count();
+        // Most words are lower-case ASCII already: only the others are copied.
+        let term = if run.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+            run
+        } else {
+            lowered = run.to_lowercase();
+            lowered.as_str()
+        };
+        let length = if term.is_ascii() {
+            term.len()
+        } else {
+            term.chars().count()
+        };
         if (MIN_TERM_CHARS..=MAX_TERM_CHARS).contains(&length)
-            && !STOP_WORDS.contains(&term.as_str())
+            && STOP_WORDS.binary_search(&term).is_err()
         {
-            found(&term);
+            found(term);
         }
     }
 }
@@ -330,8 +342,13 @@ fn gather_postings(sections: &[(usize, &Section)]) -> Vec<(String, Vec<(u32, u8)
 fn section_terms(section: &Section) -> Vec<(String, u8)> {
     let mut found: HashMap<String, Occurrences> = HashMap::new();
     let mut count = |text: &str, mark: fn(&mut Occurrences)| {
-        for_each_term(text, &mut |term| {
-            mark(found.entry(term.to_string()).or_default());
+        for_each_term(text, &mut |term| match found.get_mut(term) {
+            Some(occurrences) => mark(occurrences),
+            None => {
+                let mut occurrences = Occurrences::default();
+                mark(&mut occurrences);
+                found.insert(term.to_string(), occurrences);
+            }
         });
     };
     count(&section.title, |o| o.in_title = true);
@@ -525,6 +542,12 @@ mod tests {
             ["register", "purchase", "call", "404", "ünïcode", "wörter"]
         );
         assert_eq!(terms_of(&"x".repeat(40)), Vec::<String>::new());
+    }
+
+    #[test]
+    fn stop_words_are_sorted_lower_case_terms() {
+        assert!(STOP_WORDS.windows(2).all(|pair| pair[0] < pair[1]));
+        assert!(STOP_WORDS.iter().all(|word| terms_of(word).is_empty()));
     }
 
     #[test]

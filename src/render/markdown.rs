@@ -369,23 +369,24 @@ fn link_title(title: Option<&str>) -> String {
 /// links, raw HTML. `_` is left alone inside words (`order_number`), where it is not
 /// markup.
 fn escape_text(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::with_capacity(text.len());
-    for (index, c) in chars.iter().enumerate() {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut chars = text.chars().peekable();
+    let mut before: Option<char> = None;
+    while let Some(c) = chars.next() {
         let escape = match c {
             '\\' | '`' | '*' | '[' | ']' | '<' => true,
             '_' => {
-                let before = index.checked_sub(1).and_then(|i| chars.get(i));
-                let after = chars.get(index + 1);
-                !(before.is_some_and(|c| c.is_alphanumeric())
-                    && after.is_some_and(|c| c.is_alphanumeric()))
+                let inside_word = before.is_some_and(char::is_alphanumeric)
+                    && chars.peek().is_some_and(|after| after.is_alphanumeric());
+                !inside_word
             }
             _ => false,
         };
         if escape {
             out.push('\\');
         }
-        out.push(*c);
+        out.push(c);
+        before = Some(c);
     }
     out
 }
