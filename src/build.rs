@@ -1,9 +1,9 @@
 //! `loopbook build`: the pipeline from `book.toml` to a written site.
 //!
-//! config → sources → parse → resolve → render → publish → write. Each stage reports
-//! problems as diagnostics; the build goes as far as it can so that one run shows every
-//! problem, and writes nothing when any error was found. [`run_stages`] is everything
-//! but the write, for `loopbook check` to run into memory.
+//! config → placements → sources → parse → resolve → render → publish → write. Each
+//! stage reports problems as diagnostics; the build goes as far as it can so that one
+//! run shows every problem, and writes nothing when any error was found.
+//! [`run_stages`] is everything but the write, for `loopbook check` to run into memory.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,6 +14,7 @@ use tracing::debug;
 use crate::config::{self, Config, ConfigError};
 use crate::diagnostics::{Diagnostic, Severity, SourceMap};
 use crate::doc::FileId;
+use crate::placements::{self, Catalog};
 use crate::render::Sink;
 use crate::render::theme::Theme;
 use crate::resolve::Site;
@@ -35,6 +36,8 @@ pub struct BuildOptions {
 #[derive(Debug)]
 pub struct BuildReport {
     pub pages: usize,
+    /// Live sample pages written for placements.
+    pub samples: usize,
     pub output: PathBuf,
     pub diagnostics: Vec<Diagnostic>,
     /// The files diagnostics point into; `book.toml` is file 0.
@@ -89,6 +92,10 @@ pub struct Stages {
     pub static_files: Vec<StaticFile>,
     /// The theme, when it loaded.
     pub theme: Option<Theme>,
+    /// The placement definitions.
+    pub catalog: Catalog,
+    /// Live sample pages written for placements.
+    pub samples: usize,
 }
 
 /// Builds the book in `options.dir`.
@@ -127,6 +134,7 @@ pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildRep
 
     Ok(BuildReport {
         pages: stages.site.pages.len(),
+        samples: stages.samples,
         output,
         diagnostics,
         sources: stages.sources,
@@ -136,8 +144,8 @@ pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildRep
     })
 }
 
-/// Runs config → sources → parse → resolve → render → publish for `config`, handing
-/// every output file to `sink` as it is made.
+/// Runs placements → sources → parse → resolve → render → publish for `config`,
+/// handing every output file to `sink` as it is made.
 pub fn run_stages(
     config: &Config,
     sink: &dyn Sink,
@@ -147,6 +155,8 @@ pub fn run_stages(
     let source_map = SourceMap::default();
     register_config_file(config, &source_map);
     let mut diagnostics = Vec::new();
+    let catalog = placements::load(config, &source_map, &mut diagnostics);
+    debug!(placements = catalog.placements.len(), elapsed = ?started.elapsed(), "placements");
 
     let discovered = sources::discover(config)?;
     progress.start(discovered.pages.len());
@@ -161,18 +171,30 @@ pub fn run_stages(
         &mut diagnostics,
     );
     let summary_ref = summary.as_ref().map(|(file, text)| (*file, text.as_ref()));
-    let site = resolve::resolve(config, parsed, summary_ref, &source_map, &mut diagnostics);
+    let site = resolve::resolve(
+        config,
+        parsed,
+        summary_ref,
+        &source_map,
+        &catalog,
+        &mut diagnostics,
+    );
     debug!(elapsed = ?started.elapsed(), "resolved");
 
     let theme = render::theme::load(config)
         .map_err(|found| diagnostics.extend(found))
         .ok();
+    let mut samples = 0;
     if let Some(theme) = &theme {
         for copy in discovered.static_files.iter().chain(&site.assets) {
             sink.copy(&copy.rel, &copy.path);
         }
         let page_done = || progress.page_done();
         diagnostics.extend(render::render_site(config, &site, theme, sink, &page_done));
+        let (problems, written) =
+            placements::pages::render_outputs(config, &site, &catalog, theme, sink);
+        diagnostics.extend(problems);
+        samples = written;
     }
     debug!(elapsed = ?started.elapsed(), "rendered");
 
@@ -181,6 +203,7 @@ pub fn run_stages(
         config,
         &site,
         &static_files,
+        &catalog,
         &source_map,
         sink,
     ));
@@ -191,6 +214,8 @@ pub fn run_stages(
         sources: source_map,
         static_files,
         theme,
+        catalog,
+        samples,
     })
 }
 

@@ -231,8 +231,12 @@ fn print_report(report: &BuildReport, output: &Output) -> ExitCode {
         } else {
             "; the previous output is untouched".to_string()
         };
+        let samples = match report.samples {
+            0 => String::new(),
+            n => format!(", {n} sample{}", plural(n)),
+        };
         eprintln!(
-            "{verb} {} page{}{problems} in {:.2} s{destination}",
+            "{verb} {} page{}{samples}{problems} in {:.2} s{destination}",
             report.pages,
             plural(report.pages),
             report.elapsed.as_secs_f64()

@@ -65,6 +65,7 @@ fn check_json_is_one_record_per_problem_with_a_stable_code() {
         ("content/index.md", 18, "unknown-directive"),
         ("content/orphan.md", 1, "not-in-navigation"),
         ("content/partials/links.md", 1, "broken-anchor"),
+        ("placements/newsletter.toml", 2, "placement-not-shown"),
         ("themes/custom/templates/page.html", 24, "broken-link"),
     ];
     let expected: Vec<(String, u64, String)> = expected
@@ -114,7 +115,9 @@ fn the_example_site_and_the_publish_fixture_check_clean() {
     let example = Book::empty();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     std::fs::copy(root.join("book.toml"), example.path().join("book.toml")).unwrap();
-    copy_tree(&root.join("content"), &example.path().join("content"));
+    for folder in ["content", "placements"] {
+        copy_tree(&root.join(folder), &example.path().join(folder));
+    }
     for book in [example, Book::fixture("publish")] {
         let run = check(&book, &["--strict"]);
         run.expect_success();

@@ -458,7 +458,8 @@ impl<'a> Origins<'a> {
             .get(FileId(0))
             .map(|file| file.text.to_string())
             .unwrap_or_default();
-        let taken = publish::paths_the_site_writes(site, &stages.static_files);
+        let taken =
+            publish::paths_the_site_writes(config, site, &stages.static_files, &stages.catalog);
         let (planned, _) = redirects::plan(config, site, &taken, &book_toml);
         let redirects = planned
             .into_iter()

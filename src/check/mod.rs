@@ -5,9 +5,8 @@
 //! it is rendered for the anchors it offers and the URLs it uses; report every internal
 //! URL that leads to no file of the site and every fragment that names no anchor
 //! there, at the source line it came from, or in the template when the page's frame
-//! made it ([`links`]); report pages the navigation leaves out; leave a place for
-//! placements no page shows. Problems then come out as [`render_human`] or
-//! [`render_json`] print them.
+//! made it ([`links`]); report pages the navigation leaves out and placements no page
+//! shows. Problems then come out as [`render_human`] or [`render_json`] print them.
 
 mod links;
 pub mod scan;
@@ -15,7 +14,8 @@ pub mod scan;
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 
-use crate::build::{self, BuildError, BuildOptions};
+use crate::build::{self, BuildError, BuildOptions, Stages};
+use crate::config::Config;
 use crate::diagnostics::{Diagnostic, SourceMap};
 use crate::doc::{FileId, Location};
 use crate::resolve::Site;
@@ -71,7 +71,7 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, BuildError> {
     let links = links::check_links(&config, &stages, rendered, &mut diagnostics);
     let outside = pages_outside_navigation(&stages.site, &diagnostics);
     diagnostics.extend(outside);
-    diagnostics.extend(placements_never_shown(&stages.site));
+    diagnostics.extend(placements_never_shown(&config, &stages));
     let strict = options.strict || config.build.strict;
     build::finish_diagnostics(&mut diagnostics, &stages.sources, strict);
 
@@ -108,13 +108,49 @@ fn pages_outside_navigation(site: &Site, found: &[Diagnostic]) -> Vec<Diagnostic
         .collect()
 }
 
-/// Placements that no page shows.
-///
-/// Not checked yet: placements are not part of [`Site`] yet. When they are, report here,
-/// at each definition's file and line, every placement that no `placement` directive
-/// (and no `[invite]` page) uses.
-fn placements_never_shown(_site: &Site) -> Vec<Diagnostic> {
-    Vec::new()
+/// Placements that are defined (and get a sample page) but that no page shows: no
+/// `placement`, `placement-fields` or `placement-payload` directive names them and
+/// `[invite]` does not run them.
+fn placements_never_shown(config: &Config, stages: &Stages) -> Vec<Diagnostic> {
+    let invite = config
+        .invite
+        .as_ref()
+        .map(|invite| invite.placement.as_str());
+    let shown: HashSet<&str> = stages
+        .site
+        .pages
+        .iter()
+        .flat_map(|page| page.placements.placements.iter().map(String::as_str))
+        .chain(invite)
+        .collect();
+    stages
+        .catalog
+        .placements
+        .iter()
+        .filter(|placement| !shown.contains(placement.name.as_str()))
+        .map(|placement| {
+            Diagnostic::warning(
+                name_location(&stages.sources, placement.file),
+                format!("placement `{}` is not shown on any page", placement.name),
+            )
+            .with_code("placement-not-shown")
+            .with_hint(format!(
+                "show it with a `placement {}` directive, or remove the definition",
+                placement.name
+            ))
+        })
+        .collect()
+}
+
+/// Where a definition file sets its `name`, else its first line.
+fn name_location(sources: &SourceMap, file: FileId) -> Location {
+    let line = sources.get(file).and_then(|definition| {
+        definition.text.lines().position(|line| {
+            line.split_once('=')
+                .is_some_and(|(key, _)| key.trim() == "name")
+        })
+    });
+    Location::new(file, line.map_or(1, |index| index as u32 + 1), 1)
 }
 
 /// The report as people read it: problems grouped under the file they are in, each

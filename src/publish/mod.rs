@@ -1,11 +1,11 @@
 //! Publish stage: the files a static host, crawlers and other readers need beside the
 //! pages.
 //!
-//! Steps: the search index under `search/`; `sitemap.xml` and `robots.txt`; the
-//! redirects of `[redirects]`, checked against the site, as pages and as one
-//! `_redirects` file; a Markdown copy of every page and `llms.txt` listing them;
-//! `CNAME` (with `[build] cname`) and `.nojekyll` for GitHub Pages. Everything goes to
-//! the render stage's sink, so `loopbook check` runs this stage in memory too.
+//! Steps: the search index under `search/`; `sitemap.xml` (pages and the invite page)
+//! and `robots.txt`; the redirects of `[redirects]`, checked against the site, as pages
+//! and as one `_redirects` file; a Markdown copy of every page and `llms.txt` listing
+//! them; `CNAME` (with `[build] cname`) and `.nojekyll` for GitHub Pages. Everything
+//! goes to the render stage's sink, so `loopbook check` runs this stage in memory too.
 
 pub mod llms;
 pub mod redirects;
@@ -21,6 +21,7 @@ use tracing::debug;
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, SourceMap};
 use crate::doc::FileId;
+use crate::placements::{self, Catalog};
 use crate::render::{SEARCH_PAGE, Sink};
 use crate::resolve::Site;
 use crate::sources::StaticFile;
@@ -31,6 +32,7 @@ pub fn publish(
     config: &Config,
     site: &Site,
     static_files: &[StaticFile],
+    catalog: &Catalog,
     sources: &SourceMap,
     sink: &dyn Sink,
 ) -> Vec<Diagnostic> {
@@ -41,14 +43,18 @@ pub fn publish(
     }
     debug!(?stats, elapsed = ?started.elapsed(), "search index");
 
-    sink.put("sitemap.xml", sitemap::sitemap(config, site).as_bytes());
+    let invite: Vec<sitemap::ExtraPage> = invite_page(config, catalog).into_iter().collect();
+    sink.put(
+        "sitemap.xml",
+        sitemap::sitemap(config, site, &invite).as_bytes(),
+    );
     sink.put("robots.txt", sitemap::robots(config).as_bytes());
 
     let book_toml = sources
         .get(FileId(0))
         .map(|file| file.text.clone())
         .unwrap_or_default();
-    let taken = paths_the_site_writes(site, static_files);
+    let taken = paths_the_site_writes(config, site, static_files, catalog);
     let (redirects, diagnostics) = redirects::plan(config, site, &taken, &book_toml);
     for redirect in &redirects {
         let html = redirects::page_html(config, site, redirect);
@@ -74,15 +80,43 @@ pub fn publish(
     diagnostics
 }
 
+/// The invite page, a page of the site that is not made from a source page: written
+/// from its placement's definition.
+fn invite_page(config: &Config, catalog: &Catalog) -> Option<sitemap::ExtraPage> {
+    let invite = config.invite.as_ref()?;
+    let output = placements::invite_output(&invite.path)?;
+    let definition = catalog.get(&invite.placement)?;
+    Some(sitemap::ExtraPage {
+        output,
+        sources: vec![definition.path.clone()],
+    })
+}
+
 /// Output paths that a redirect must not take over: pages and their Markdown copies,
-/// copied files, the pages the theme writes and the files of this stage.
-pub(crate) fn paths_the_site_writes(site: &Site, static_files: &[StaticFile]) -> BTreeSet<String> {
+/// copied files, the pages the theme and the placements write, and the files of this
+/// stage.
+pub(crate) fn paths_the_site_writes(
+    config: &Config,
+    site: &Site,
+    static_files: &[StaticFile],
+    catalog: &Catalog,
+) -> BTreeSet<String> {
     let pages = site.pages.iter().map(|page| page.output.clone());
     let copies = site.pages.iter().map(llms::markdown_path);
     let files = static_files
         .iter()
         .chain(&site.assets)
         .map(|file| file.rel.clone());
+    let samples = catalog.placements.iter().flat_map(|placement| {
+        placement.views().flat_map(|view| {
+            let folder = view.sample_dir();
+            ["index.html", "payload.json", "schema.json"].map(|file| format!("{folder}{file}"))
+        })
+    });
+    let invite = config
+        .invite
+        .as_ref()
+        .and_then(|invite| placements::invite_output(&invite.path));
     let fixed = [
         "404.html",
         SEARCH_PAGE,
@@ -96,6 +130,8 @@ pub(crate) fn paths_the_site_writes(site: &Site, static_files: &[StaticFile]) ->
     pages
         .chain(copies)
         .chain(files)
+        .chain(samples)
+        .chain(invite)
         .chain(fixed.map(str::to_string))
         .collect()
 }

@@ -203,6 +203,7 @@ fn collect_sections(blocks: &[Block], sections: &mut Vec<Section>, seen_heading:
                 continue;
             }
             Block::Code(code) => push_words(&mut current(sections).code, &code.code),
+            Block::Snippet(snippet) => push_words(&mut current(sections).code, &snippet.text()),
             Block::Html(html) => push_words(&mut current(sections).prose, &html_text(html)),
             _ => {}
         }

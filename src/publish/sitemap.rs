@@ -1,27 +1,38 @@
 //! `sitemap.xml` and `robots.txt`.
 //!
-//! The sitemap lists every page at the address a server publishes it under (absolute
-//! when `base-url` is, else root-relative), in output-path order, with the time its
-//! newest source (the page or a file it includes) was last modified, so the file
-//! changes only when the sources do. `robots.txt` allows everything and names it.
+//! The sitemap lists every page (and the invite page) at the address a server
+//! publishes it under (absolute when `base-url` is, else root-relative), in
+//! output-path order, with the time its newest source (the page or a file it includes)
+//! was last modified, so the file changes only when the sources do. `robots.txt`
+//! allows everything and names it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use crate::config::Config;
 use crate::render::escape::{url_path, xml_text};
 use crate::resolve::{Site, urls};
 
-/// The sitemap's text.
-pub fn sitemap(config: &Config, site: &Site) -> String {
+/// A page of the site that no source page makes (the invite page).
+pub struct ExtraPage {
+    pub output: String,
+    /// The files it is made from, for its modification time.
+    pub sources: Vec<PathBuf>,
+}
+
+/// The sitemap's text: every page of `site` and the `extra` ones.
+pub fn sitemap(config: &Config, site: &Site, extra: &[ExtraPage]) -> String {
     let base = site_address(config);
-    let mut pages: Vec<(&str, Option<String>)> = site
+    let made_from_sources = site
         .pages
         .iter()
-        .map(|page| {
-            let modified = newest_modification(&page.dependencies).map(w3c_datetime);
-            (page.output.as_str(), modified)
-        })
+        .map(|page| (page.output.as_str(), page.dependencies.as_slice()));
+    let others = extra
+        .iter()
+        .map(|page| (page.output.as_str(), page.sources.as_slice()));
+    let mut pages: Vec<(&str, Option<String>)> = made_from_sources
+        .chain(others)
+        .map(|(output, sources)| (output, newest_modification(sources).map(w3c_datetime)))
         .collect();
     pages.sort();
 
@@ -65,7 +76,7 @@ fn site_address(config: &Config) -> String {
     }
 }
 
-fn newest_modification(paths: &[std::path::PathBuf]) -> Option<SystemTime> {
+fn newest_modification(paths: &[PathBuf]) -> Option<SystemTime> {
     paths.iter().filter_map(|path| modified(path)).max()
 }
 

@@ -10,7 +10,7 @@
 
 use crate::doc::{
     Admonition, Align, Block, CodeBlock, Document, Figure, Image, Inline, Link, LinkDestination,
-    List, Table, TableCell, plain_text,
+    List, Snippet, Table, TableCell, plain_text,
 };
 
 /// Renders a resolved document as Markdown. `title` heads the page when its content
@@ -64,6 +64,7 @@ impl MarkdownWriter<'_> {
                 format!("{} {text}", "#".repeat(level))
             }
             Block::Code(code) => code_block(code),
+            Block::Snippet(snippet) => self.snippet(snippet),
             Block::Quote(blocks) => prefix_lines(&self.blocks(blocks), "> "),
             Block::List(list) => self.list(list),
             Block::DefinitionList(items) => {
@@ -114,6 +115,24 @@ impl MarkdownWriter<'_> {
             // Anchors only serve HTML links; an on-page contents list and an unexpanded
             // toctree have nothing to show in a copy read top to bottom.
             Block::Anchor(_) | Block::Contents { .. } | Block::Toctree(_) => String::new(),
+        }
+    }
+
+    /// A placement's snippet: its caption, the code as it is copied, and the link to
+    /// its live sample.
+    fn snippet(&self, snippet: &Snippet) -> String {
+        let code = code_block(&CodeBlock {
+            language: Some(snippet.language.clone()),
+            code: snippet.text(),
+            caption: Some(snippet.caption.clone()),
+            ..CodeBlock::default()
+        });
+        match &snippet.sample_url {
+            Some(url) => format!(
+                "{code}\n\n[Live sample]({})",
+                link_destination(&(self.rewrite)(url))
+            ),
+            None => code,
         }
     }
 

@@ -3,10 +3,13 @@
 //! Steps: give each page its output path and title; index every label; build the
 //! navigation (toctrees, else `SUMMARY.md`, else folders) and the reading order for
 //! previous/next links; then, per page and in parallel, turn references, links to source
-//! files and images into relative URLs, expand toctrees into link lists, and report what
-//! does not resolve. Unresolved things become plain text with a warning, never markup.
+//! files and images into relative URLs, expand toctrees into link lists, replace the
+//! placement directives by their snippets, tables and payloads ([`placements`]), and
+//! report what does not resolve. Unresolved things become plain text with a warning,
+//! never markup.
 
 pub mod nav;
+pub mod placements;
 pub mod urls;
 
 use std::collections::{BTreeSet, HashMap};
@@ -24,6 +27,7 @@ use crate::doc::{
 use crate::parse::ParsedPage;
 use crate::parse::loader::normalize;
 use crate::parse::markdown::normalize_label;
+use crate::placements::Catalog;
 use crate::sources::{PageSource, StaticFile, relative_slash_path};
 use nav::{Nav, NavPage};
 
@@ -40,6 +44,8 @@ pub struct Page {
     pub description: Option<String>,
     pub document: Document,
     pub dependencies: Vec<PathBuf>,
+    /// The placements the page shows and the definitions and templates they came from.
+    pub placements: placements::PlacementUse,
     pub previous: Option<usize>,
     pub next: Option<usize>,
 }
@@ -75,14 +81,17 @@ struct SiteIndex<'a> {
     nav: &'a Nav,
     nav_node_of_page: HashMap<usize, usize>,
     doc_names: Vec<String>,
+    catalog: &'a Catalog,
 }
 
-/// Resolves parsed pages into a site. `summary` is `SUMMARY.md`'s id and text.
+/// Resolves parsed pages into a site. `summary` is `SUMMARY.md`'s id and text;
+/// `catalog` holds the placements the placement directives name.
 pub fn resolve(
     config: &Config,
     parsed: Vec<ParsedPage>,
     summary: Option<(FileId, &str)>,
     sources: &SourceMap,
+    catalog: &Catalog,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Site {
     let mut pages = make_pages(config, parsed, diagnostics);
@@ -109,6 +118,7 @@ pub fn resolve(
         nav: &nav,
         nav_node_of_page: nav.node_of_page(),
         doc_names: pages.iter().map(|page| page.doc_name.clone()).collect(),
+        catalog,
     };
     let results: Vec<(Vec<Diagnostic>, Vec<StaticFile>)> = pages
         .par_iter_mut()
@@ -165,6 +175,7 @@ fn make_pages(
             title,
             document: parsed_page.document,
             dependencies: parsed_page.dependencies,
+            placements: placements::PlacementUse::default(),
             previous: None,
             next: None,
         });
@@ -293,6 +304,7 @@ fn resolve_page(
 ) -> (Vec<Diagnostic>, Vec<StaticFile>) {
     let mut diagnostics = Vec::new();
     let mut assets = Vec::new();
+    let mut uses = placements::PlacementUse::default();
     let output = page.output.clone();
 
     visit_inlines_mut(&mut page.document.blocks, &mut |inlines| {
@@ -338,6 +350,17 @@ fn resolve_page(
                 None
             }
             Block::Toctree(toctree) => Some(toctree_block(index, number, toctree)),
+            Block::Directive(directive)
+                if placements::DIRECTIVES.contains(&directive.name.as_str()) =>
+            {
+                Some(placements::expand(
+                    index.catalog,
+                    directive,
+                    &output,
+                    &mut uses,
+                    &mut diagnostics,
+                ))
+            }
             Block::Directive(directive) => {
                 diagnostics.push(
                     Diagnostic::warning(
@@ -365,6 +388,7 @@ fn resolve_page(
         }
     });
 
+    page.placements = uses;
     (diagnostics, assets)
 }
 
