@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::doc::{Block, Document, plain_text, visit_blocks};
 use crate::render::escape::url_path;
-use crate::render::markdown;
+use crate::render::{Sink, markdown};
 use crate::resolve::nav::NavKind;
 use crate::resolve::{Page, Site, urls};
 
@@ -28,23 +28,20 @@ pub fn markdown_path(page: &Page) -> String {
     format!("{stem}.md")
 }
 
-/// Every page's Markdown copy, as (output path, text), in page order.
-pub fn markdown_copies(site: &Site) -> Vec<(String, String)> {
+/// Writes every page's Markdown copy into `sink` as it is made.
+pub fn write_markdown_copies(site: &Site, sink: &dyn Sink) {
     let pages_by_output: HashMap<&str, usize> = site
         .pages
         .iter()
         .enumerate()
         .map(|(number, page)| (page.output.as_str(), number))
         .collect();
-    site.pages
-        .par_iter()
-        .map(|page| {
-            let path = markdown_path(page);
-            let rewrite = |url: &str| retarget(site, &pages_by_output, page, &path, url);
-            let text = markdown::render_document(&page.document, &page.title, &rewrite);
-            (path, text)
-        })
-        .collect()
+    site.pages.par_iter().for_each(|page| {
+        let path = markdown_path(page);
+        let rewrite = |url: &str| retarget(site, &pages_by_output, page, &path, url);
+        let text = markdown::render_document(&page.document, &page.title, &rewrite);
+        sink.put(&path, text.as_bytes());
+    });
 }
 
 /// A URL written for `page`'s HTML, made right for its Markdown copy at `copy`: links

@@ -38,9 +38,9 @@ pub fn publish(
 ) -> Vec<Diagnostic> {
     let started = Instant::now();
     let (index, stats) = search::build_index(site);
-    for file in &index {
-        sink.put(&file.path, file.text.as_bytes());
-    }
+    index
+        .par_iter()
+        .for_each(|file| sink.put(&file.path, file.text.as_bytes()));
     debug!(?stats, elapsed = ?started.elapsed(), "search index");
 
     let invite: Vec<sitemap::ExtraPage> = invite_page(config, catalog).into_iter().collect();
@@ -65,9 +65,7 @@ pub fn publish(
         sink.put("_redirects", file.as_bytes());
     }
 
-    llms::markdown_copies(site)
-        .par_iter()
-        .for_each(|(path, text)| sink.put(path, text.as_bytes()));
+    llms::write_markdown_copies(site, sink);
     sink.put("llms.txt", llms::llms_txt(config, site).as_bytes());
 
     if let Some(cname) = &config.build.cname {

@@ -9,6 +9,8 @@
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use rayon::prelude::*;
+
 use crate::config::Config;
 use crate::render::escape::{url_path, xml_text};
 use crate::resolve::{Site, urls};
@@ -30,8 +32,10 @@ pub fn sitemap(config: &Config, site: &Site, extra: &[ExtraPage]) -> String {
     let others = extra
         .iter()
         .map(|page| (page.output.as_str(), page.sources.as_slice()));
-    let mut pages: Vec<(&str, Option<String>)> = made_from_sources
-        .chain(others)
+    let listed: Vec<(&str, &[PathBuf])> = made_from_sources.chain(others).collect();
+    // One `stat` per source file: in parallel, since a large site has many.
+    let mut pages: Vec<(&str, Option<String>)> = listed
+        .into_par_iter()
         .map(|(output, sources)| (output, newest_modification(sources).map(w3c_datetime)))
         .collect();
     pages.sort();
