@@ -1,8 +1,9 @@
 //! `loopbook build`: the pipeline from `book.toml` to a written site.
 //!
-//! config → placements → sources → parse → resolve → render → write. Each stage reports
-//! problems as diagnostics; the build goes as far as it can so that one run shows every
-//! problem, and writes nothing when any error was found.
+//! config → placements → sources → parse → resolve → render → publish → write. Each
+//! stage reports problems as diagnostics; the build goes as far as it can so that one
+//! run shows every problem, and writes nothing when any error was found.
+//! [`run_stages`] is everything but the write, for `loopbook check` to run into memory.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -13,7 +14,12 @@ use tracing::debug;
 use crate::config::{self, Config, ConfigError};
 use crate::diagnostics::{Diagnostic, Severity, SourceMap};
 use crate::doc::FileId;
-use crate::{parse, placements, render, resolve, sources, write};
+use crate::placements::{self, Catalog};
+use crate::render::Sink;
+use crate::render::theme::Theme;
+use crate::resolve::Site;
+use crate::sources::StaticFile;
+use crate::{parse, publish, render, resolve, sources, write};
 
 /// What the command line can change about a build.
 #[derive(Debug, Clone, Default)]
@@ -75,78 +81,41 @@ pub trait Progress: Sync {
 
 impl Progress for () {}
 
+/// What the stages made of a book, before anything is written: the resolved site and
+/// every problem found, with the files the problems point into.
+pub struct Stages {
+    pub site: Site,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The files diagnostics point into; `book.toml` is file 0.
+    pub sources: SourceMap,
+    /// The files of `[build] static`, copied as they are.
+    pub static_files: Vec<StaticFile>,
+    /// The theme, when it loaded.
+    pub theme: Option<Theme>,
+    /// The placement definitions.
+    pub catalog: Catalog,
+    /// Live sample pages written for placements.
+    pub samples: usize,
+}
+
 /// Builds the book in `options.dir`.
 pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
     let config = load_config(options)?;
-    let source_map = SourceMap::default();
-    register_config_file(&config, &source_map);
-    let mut diagnostics = Vec::new();
-    let catalog = placements::load(&config, &source_map, &mut diagnostics);
-    debug!(placements = catalog.placements.len(), elapsed = ?started.elapsed(), "placements");
-
-    let discovered = sources::discover(&config)?;
-    progress.start(discovered.pages.len());
-    debug!(pages = discovered.pages.len(), elapsed = ?started.elapsed(), "discovered sources");
-    let parsed = parse::parse_pages(&config, &discovered.pages, &source_map);
-    debug!(elapsed = ?started.elapsed(), "parsed");
-
-    let summary = read_summary(
-        &config,
-        discovered.summary.as_deref(),
-        &source_map,
-        &mut diagnostics,
-    );
-    let summary_ref = summary.as_ref().map(|(file, text)| (*file, text.as_ref()));
-    let site = resolve::resolve(
-        &config,
-        parsed,
-        summary_ref,
-        &source_map,
-        &catalog,
-        &mut diagnostics,
-    );
-    debug!(elapsed = ?started.elapsed(), "resolved");
-
     let output = config.output_dir();
-    let mut staging = None;
-    let mut samples = 0;
-    if let Ok(theme) = render::theme::load(&config).map_err(|found| diagnostics.extend(found)) {
-        staging = match write::Staging::begin(&output, &config.root) {
-            Ok(staging) => Some(staging),
-            Err(error) => {
-                diagnostics.push(write_problem(&error));
-                None
-            }
-        };
-        let sink: &dyn render::Sink = match &staging {
-            Some(staging) => staging,
-            None => &render::Discard,
-        };
-        for copy in discovered.static_files.iter().chain(&site.assets) {
-            if let Some(staging) = &staging {
-                staging.copy(&copy.rel, &copy.path);
-            }
-        }
-        let page_done = || progress.page_done();
-        diagnostics.extend(render::render_site(
-            &config, &site, &theme, sink, &page_done,
-        ));
-        let (problems, written) =
-            placements::pages::render_outputs(&config, &site, &catalog, &theme, sink);
-        diagnostics.extend(problems);
-        samples = written;
-    }
-    debug!(elapsed = ?started.elapsed(), "rendered");
+    let mut diagnostics = Vec::new();
 
-    if options.strict || config.build.strict {
-        for diagnostic in &mut diagnostics {
-            diagnostic.severity = Severity::Error;
-        }
-    }
-    sort_diagnostics(&mut diagnostics, &source_map);
-    // A problem inside a file that many pages include is reported once.
-    diagnostics.dedup_by(|a, b| a.location == b.location && a.message == b.message);
+    let staging = write::Staging::begin(&output, &config.root)
+        .map_err(|error| diagnostics.push(write_problem(&error)))
+        .ok();
+    let sink: &dyn Sink = match &staging {
+        Some(staging) => staging,
+        None => &render::Discard,
+    };
+    let stages = run_stages(&config, sink, progress)?;
+    diagnostics.extend(stages.diagnostics);
+    let strict = options.strict || config.build.strict;
+    finish_diagnostics(&mut diagnostics, &stages.sources, strict);
 
     // Dropping the staging folder without committing it leaves the old output as it was.
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
@@ -164,19 +133,108 @@ pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildRep
     debug!(elapsed = ?started.elapsed(), files_written, "written");
 
     Ok(BuildReport {
-        pages: site.pages.len(),
-        samples,
+        pages: stages.site.pages.len(),
+        samples: stages.samples,
         output,
         diagnostics,
-        sources: source_map,
+        sources: stages.sources,
         elapsed: started.elapsed(),
         written,
         files_written,
     })
 }
 
+/// Runs placements → sources → parse → resolve → render → publish for `config`,
+/// handing every output file to `sink` as it is made.
+pub fn run_stages(
+    config: &Config,
+    sink: &dyn Sink,
+    progress: &dyn Progress,
+) -> Result<Stages, BuildError> {
+    let started = Instant::now();
+    let source_map = SourceMap::default();
+    register_config_file(config, &source_map);
+    let mut diagnostics = Vec::new();
+    let catalog = placements::load(config, &source_map, &mut diagnostics);
+    debug!(placements = catalog.placements.len(), elapsed = ?started.elapsed(), "placements");
+
+    let discovered = sources::discover(config)?;
+    progress.start(discovered.pages.len());
+    debug!(pages = discovered.pages.len(), elapsed = ?started.elapsed(), "discovered sources");
+    let parsed = parse::parse_pages(config, &discovered.pages, &source_map);
+    debug!(elapsed = ?started.elapsed(), "parsed");
+
+    let summary = read_summary(
+        config,
+        discovered.summary.as_deref(),
+        &source_map,
+        &mut diagnostics,
+    );
+    let summary_ref = summary.as_ref().map(|(file, text)| (*file, text.as_ref()));
+    let site = resolve::resolve(
+        config,
+        parsed,
+        summary_ref,
+        &source_map,
+        &catalog,
+        &mut diagnostics,
+    );
+    debug!(elapsed = ?started.elapsed(), "resolved");
+
+    let theme = render::theme::load(config)
+        .map_err(|found| diagnostics.extend(found))
+        .ok();
+    let mut samples = 0;
+    if let Some(theme) = &theme {
+        for copy in discovered.static_files.iter().chain(&site.assets) {
+            sink.copy(&copy.rel, &copy.path);
+        }
+        let page_done = || progress.page_done();
+        diagnostics.extend(render::render_site(config, &site, theme, sink, &page_done));
+        let (problems, written) =
+            placements::pages::render_outputs(config, &site, &catalog, theme, sink);
+        diagnostics.extend(problems);
+        samples = written;
+    }
+    debug!(elapsed = ?started.elapsed(), "rendered");
+
+    let static_files = discovered.static_files;
+    diagnostics.extend(publish::publish(
+        config,
+        &site,
+        &static_files,
+        &catalog,
+        &source_map,
+        sink,
+    ));
+
+    Ok(Stages {
+        site,
+        diagnostics,
+        sources: source_map,
+        static_files,
+        theme,
+        catalog,
+        samples,
+    })
+}
+
+/// Makes every warning an error under `strict`, sorts the diagnostics into the same
+/// order every run, and drops repeats.
+pub fn finish_diagnostics(diagnostics: &mut Vec<Diagnostic>, sources: &SourceMap, strict: bool) {
+    if strict {
+        for diagnostic in diagnostics.iter_mut() {
+            diagnostic.severity = Severity::Error;
+        }
+    }
+    sort_diagnostics(diagnostics, sources);
+    // A problem inside a file that many pages include is reported once.
+    diagnostics.dedup_by(|a, b| a.location == b.location && a.message == b.message);
+}
+
 fn write_problem(error: &write::WriteError) -> Diagnostic {
     Diagnostic::new(Severity::Error, None, error.to_string())
+        .with_code("output-folder")
         .with_hint("choose another folder with --dest-dir or `[build] build-dir`")
 }
 
@@ -187,6 +245,16 @@ pub fn load_config(options: &BuildOptions) -> Result<Config, ConfigError> {
         config.build.build_dir = std::path::absolute(dest).unwrap_or_else(|_| dest.clone());
     }
     if let Some(base_url) = &options.base_url {
+        if let Some(problem) = config::base_url_problem(base_url) {
+            let diagnostic = Diagnostic::new(Severity::Error, None, format!("--{problem}"))
+                .with_code("invalid-base-url")
+                .with_hint("use \"/\" for a domain root or \"/docs/\" for a sub-path");
+            return Err(ConfigError::Invalid {
+                path: config.root.join(config::CONFIG_FILE),
+                text: String::new(),
+                diagnostics: vec![diagnostic],
+            });
+        }
         config.build.base_url = base_url.clone();
     }
     Ok(config)
@@ -213,11 +281,14 @@ fn read_summary(
             Some((sources.add(path, display, text.clone()), text))
         }
         Err(error) => {
-            diagnostics.push(Diagnostic::new(
-                Severity::Error,
-                None,
-                format!("cannot read {display}: {error}"),
-            ));
+            diagnostics.push(
+                Diagnostic::new(
+                    Severity::Error,
+                    None,
+                    format!("cannot read {display}: {error}"),
+                )
+                .with_code("unreadable-file"),
+            );
             None
         }
     }

@@ -35,6 +35,46 @@ impl Config {
     pub fn output_dir(&self) -> PathBuf {
         self.root.join(&self.build.build_dir)
     }
+
+    /// `[build] base-url` ending in exactly one `/`, so a path can be appended to it.
+    pub fn base_url(&self) -> String {
+        format!("{}/", self.build.base_url.trim_end_matches('/'))
+    }
+
+    /// Whether base-url names a scheme and host, so absolute URLs can be written.
+    pub fn has_absolute_base_url(&self) -> bool {
+        is_absolute_url(&self.build.base_url)
+    }
+
+    /// The path part of base-url (`/docs/` for `https://example.com/docs/`): what
+    /// root-relative links into the site start with.
+    pub fn base_path(&self) -> String {
+        let base = self.base_url();
+        if !self.has_absolute_base_url() {
+            return base;
+        }
+        let after_scheme = base
+            .split_once("://")
+            .map_or(base.as_str(), |(_, rest)| rest);
+        match after_scheme.find('/') {
+            Some(slash) => after_scheme[slash..].to_string(),
+            None => "/".to_string(),
+        }
+    }
+}
+
+fn is_absolute_url(url: &str) -> bool {
+    url.starts_with("http://") || url.starts_with("https://")
+}
+
+/// What is wrong with a base URL, if anything.
+pub fn base_url_problem(base_url: &str) -> Option<String> {
+    if is_absolute_url(base_url) || base_url.starts_with('/') {
+        return None;
+    }
+    Some(format!(
+        "base-url `{base_url}` must start with `/` or `http(s)://`"
+    ))
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -193,6 +233,7 @@ fn invalid_utf8(path: &Path) -> ConfigError {
         text: String::new(),
         diagnostics: vec![
             Diagnostic::new(Severity::Error, None, format!("{CONFIG_FILE} is not UTF-8"))
+                .with_code("not-utf8")
                 .with_hint("save the file as UTF-8"),
         ],
     }
@@ -270,6 +311,7 @@ fn variables_as_text(
                         location,
                         format!("variable `{name}` must be a string, number or boolean"),
                     )
+                    .with_code("invalid-variable")
                     .with_hint("variables are substituted as text; write the value in quotes"),
                 );
                 continue;
@@ -281,15 +323,14 @@ fn variables_as_text(
 }
 
 fn check_values(raw: &BookToml, text: &str, diagnostics: &mut Vec<Diagnostic>) {
-    let base_url = &raw.build.base_url;
-    let absolute = base_url.starts_with("http://") || base_url.starts_with("https://");
-    if !absolute && !base_url.starts_with('/') {
+    if let Some(problem) = base_url_problem(&raw.build.base_url) {
         diagnostics.push(
             Diagnostic::new(
                 Severity::Error,
                 key_location(text, "build", "base-url"),
-                format!("base-url `{base_url}` must start with `/` or `http(s)://`"),
+                problem,
             )
+            .with_code("invalid-base-url")
             .with_hint("use \"/\" for a domain root or \"/docs/\" for a sub-path"),
         );
     }
@@ -305,6 +346,7 @@ fn check_values(raw: &BookToml, text: &str, diagnostics: &mut Vec<Diagnostic>) {
                 key_location(text, "placements", "queue"),
                 format!("queue `{queue}` must be a JavaScript identifier"),
             )
+            .with_code("invalid-queue")
             .with_hint("snippets write `window.NAME = window.NAME || []`; use e.g. \"_ripple\""),
         );
     }
@@ -316,10 +358,37 @@ fn check_values(raw: &BookToml, text: &str, diagnostics: &mut Vec<Diagnostic>) {
                     key_location(text, "build", "exclude"),
                     format!("exclude pattern `{pattern}` is not a valid glob: {error}"),
                 )
+                .with_code("invalid-glob")
                 .with_hint("patterns look like \"partials/**\" or \"*.draft.md\""),
             );
         }
     }
+    if let Some(cname) = &raw.build.cname
+        && !is_host_name(cname)
+    {
+        diagnostics.push(
+            Diagnostic::new(
+                Severity::Error,
+                key_location(text, "build", "cname"),
+                format!("cname `{cname}` is not a host name"),
+            )
+            .with_code("invalid-cname")
+            .with_hint("GitHub Pages wants the bare domain, like \"docs.example.com\""),
+        );
+    }
+}
+
+/// A bare DNS name: dot-separated labels of letters, digits and hyphens.
+fn is_host_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
 }
 
 /// The location of `key` inside `[table]`, found by a plain scan of the text: good
@@ -361,14 +430,15 @@ fn toml_error_diagnostic(text: &str, error: &toml::de::Error) -> Diagnostic {
     let message = error.message().trim().to_string();
 
     let Some(unknown) = quoted_after(&message, "unknown field `") else {
-        return Diagnostic::new(Severity::Error, location, message);
+        return Diagnostic::new(Severity::Error, location, message).with_code("invalid-config");
     };
     let known = known_fields(&message);
     let mut diagnostic = Diagnostic::new(
         Severity::Error,
         location,
         format!("unknown key `{unknown}` in {CONFIG_FILE}"),
-    );
+    )
+    .with_code("unknown-key");
     if let Some(nearest) = nearest(unknown, &known) {
         diagnostic = diagnostic.with_hint(format!("did you mean `{nearest}`?"));
     } else if !known.is_empty() {
@@ -545,6 +615,30 @@ mod tests {
     fn relative_base_url_is_refused() {
         let diagnostic = single_diagnostic("[build]\nbase-url = \"docs\"\n");
         assert!(diagnostic.message.contains("base-url"));
+    }
+
+    #[test]
+    fn base_url_gets_one_trailing_slash_and_its_path() {
+        let config = parse_text("[build]\nbase-url = \"https://docs.example.com/docs\"\n").unwrap();
+        assert_eq!(config.base_url(), "https://docs.example.com/docs/");
+        assert_eq!(config.base_path(), "/docs/");
+        assert!(config.has_absolute_base_url());
+        let config = parse_text("[build]\nbase-url = \"https://docs.example.com\"\n").unwrap();
+        assert_eq!(config.base_path(), "/");
+        let config = parse_text("[build]\nbase-url = \"/docs\"\n").unwrap();
+        assert_eq!(
+            (config.base_url(), config.base_path()),
+            ("/docs/".into(), "/docs/".into())
+        );
+        assert!(!config.has_absolute_base_url());
+    }
+
+    #[test]
+    fn cname_with_a_scheme_is_refused_at_its_line() {
+        let diagnostic = single_diagnostic("[build]\ncname = \"https://docs.example.com/\"\n");
+        assert_eq!(diagnostic.code, Some("invalid-cname"));
+        assert_eq!(diagnostic.location.map(|l| l.line), Some(2));
+        assert!(parse_text("[build]\ncname = \"docs.example.com\"\n").is_ok());
     }
 
     #[test]

@@ -34,6 +34,9 @@ pub struct Diagnostic {
     pub hint: Option<String>,
     /// The include directives that led to `location`, outermost first.
     pub include_chain: Vec<Location>,
+    /// A stable kebab-case name for the kind of problem (`broken-link`), for CI
+    /// annotations and for filtering; `None` only for diagnostics not yet given one.
+    pub code: Option<&'static str>,
 }
 
 impl Diagnostic {
@@ -52,7 +55,14 @@ impl Diagnostic {
             message: message.into(),
             hint: None,
             include_chain: Vec::new(),
+            code: None,
         }
+    }
+
+    /// Names the kind of problem; see [`Diagnostic::code`].
+    pub fn with_code(mut self, code: &'static str) -> Self {
+        self.code = Some(code);
+        self
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
@@ -149,6 +159,16 @@ impl SourceMap {
 
     /// Renders a diagnostic as rustc does: headline, `--> file:line:col`, excerpt, hint.
     pub fn render(&self, diagnostic: &Diagnostic, color: bool) -> String {
+        self.render_styled(diagnostic, color, false)
+    }
+
+    /// Like [`render`](SourceMap::render), with the code in the headline
+    /// (`warning[broken-link]: …`), as `loopbook check` prints it.
+    pub fn render_with_code(&self, diagnostic: &Diagnostic, color: bool) -> String {
+        self.render_styled(diagnostic, color, true)
+    }
+
+    fn render_styled(&self, diagnostic: &Diagnostic, color: bool, show_code: bool) -> String {
         let renderer = if color {
             Renderer::styled()
         } else {
@@ -159,7 +179,10 @@ impl SourceMap {
             Severity::Error => Level::ERROR,
             Severity::Warning => Level::WARNING,
         };
-        let title = level.primary_title(diagnostic.message.as_str());
+        let mut title = level.primary_title(diagnostic.message.as_str());
+        if let (true, Some(code)) = (show_code, diagnostic.code) {
+            title = title.id(code);
+        }
 
         let excerpt = diagnostic
             .location
@@ -191,6 +214,26 @@ impl SourceMap {
         rendered
     }
 
+    /// The diagnostic as one flat record, for `--format json`.
+    pub fn record<'d>(&self, diagnostic: &'d Diagnostic) -> DiagnosticRecord<'d> {
+        let location = diagnostic.location;
+        let file = location.and_then(|location| self.get(location.file));
+        DiagnosticRecord {
+            file: file.map(|file| file.display_path.clone()),
+            line: location.map(|location| location.line),
+            column: location.map(|location| location.column),
+            severity: diagnostic.severity,
+            code: diagnostic.code,
+            message: &diagnostic.message,
+            hint: diagnostic.hint.as_deref(),
+            included_from: diagnostic
+                .include_chain
+                .iter()
+                .map(|location| self.describe(*location))
+                .collect(),
+        }
+    }
+
     fn excerpt(&self, location: Location) -> Option<Excerpt> {
         let file = self.get(location.file)?;
         let line_index = location.line.checked_sub(1)? as usize;
@@ -212,6 +255,21 @@ impl SourceMap {
             span: start..end,
         })
     }
+}
+
+/// A diagnostic with its file named, as `loopbook check --format json` prints it.
+#[derive(Debug, Serialize)]
+pub struct DiagnosticRecord<'d> {
+    /// Display path of the file (relative to the book folder), `null` for the site.
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+    pub severity: Severity,
+    pub code: Option<&'static str>,
+    pub message: &'d str,
+    pub hint: Option<&'d str>,
+    /// `file:line:column` of the include directives that led here, outermost first.
+    pub included_from: Vec<String>,
 }
 
 struct Excerpt {

@@ -368,6 +368,9 @@ pub struct Link {
     pub destination: LinkDestination,
     pub title: Option<String>,
     pub content: Vec<Inline>,
+    /// Where the link is written, when the parser knows it: `loopbook check` points a
+    /// broken link found in the rendered page back here.
+    pub location: Option<Location>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -422,7 +425,8 @@ pub fn visit_blocks_mut(blocks: &mut [Block], f: &mut dyn FnMut(&mut Block)) {
     }
 }
 
-fn child_blocks(block: &Block) -> Vec<&[Block]> {
+/// The block sequences nested directly in `block` (list items, cells, bodies), in order.
+pub fn child_blocks(block: &Block) -> Vec<&[Block]> {
     match block {
         Block::Quote(blocks)
         | Block::Container { blocks, .. }

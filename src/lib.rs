@@ -1,13 +1,17 @@
 //! loopbook: a static-site generator for integration documentation.
 //!
 //! The pipeline, one module per stage: [`config`] reads `book.toml`; [`placements`]
-//! loads and checks the placement definitions and renders their snippets; [`sources`] finds
-//! the pages; [`parse`] turns each into the shared [`doc`] model; [`resolve`] links the
-//! pages together and builds the navigation; [`render`] produces HTML through the theme;
-//! [`write`] puts the site in place atomically. [`build`] runs them in order and
-//! [`init`] starts a new book. Problems are [`diagnostics`] with a file and line.
+//! loads and checks the placement definitions and renders their snippets; [`sources`]
+//! finds the pages; [`parse`] turns each into the shared [`doc`] model; [`resolve`] links
+//! the pages together and builds the navigation; [`render`] produces HTML through the
+//! theme; [`publish`] adds what hosts and readers need beside the pages (search index,
+//! sitemap, redirects, llms.txt); [`write`] puts the site in place atomically.
+//! [`build`] runs them in order, [`check`] runs them into memory and checks every link
+//! of the result, and [`init`] starts a new book. Problems are [`diagnostics`] with a
+//! file and line.
 
 pub mod build;
+pub mod check;
 pub mod config;
 pub mod diagnostics;
 pub mod doc;
@@ -15,6 +19,7 @@ pub mod init;
 pub mod mdbook;
 pub mod parse;
 pub mod placements;
+pub mod publish;
 pub mod render;
 pub mod resolve;
 pub mod sources;

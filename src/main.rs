@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use loopbook::build::{BuildOptions, BuildReport, Progress};
+use loopbook::check::CheckOptions;
 use loopbook::config::{CONFIG_FILE, ConfigError};
 use loopbook::diagnostics::{Diagnostic, SourceMap};
 
@@ -59,6 +60,19 @@ enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// Check the book without writing it: everything the build checks, plus every
+    /// internal link, anchor and file the rendered pages use.
+    Check {
+        /// The folder holding book.toml.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// `human` (grouped by file, with excerpts) or `json` (one object per line).
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Treat warnings as errors.
+        #[arg(long)]
+        strict: bool,
+    },
     /// Start a new book in DIR.
     Init {
         #[arg(default_value = ".")]
@@ -75,6 +89,12 @@ enum Command {
 enum MdbookAction {
     /// Exit 0 when loopbook can preprocess for RENDERER, 1 otherwise.
     Supports { renderer: String },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Human,
+    Json,
 }
 
 /// How to print: colors on or off, and how chatty.
@@ -110,6 +130,14 @@ fn main() -> ExitCode {
                 strict,
             };
             run_build(&options, &output)
+        }
+        Command::Check {
+            dir,
+            format,
+            strict,
+        } => {
+            let options = CheckOptions { dir, strict };
+            run_check(&options, format, &output)
         }
         Command::Init { dir } => run_init(&dir, &output),
         Command::Mdbook { action: None } => run_mdbook(&output),
@@ -152,6 +180,29 @@ fn run_build(options: &BuildOptions, output: &Output) -> ExitCode {
             eprintln!("error: {error}");
             ExitCode::from(2)
         }
+    }
+}
+
+fn run_check(options: &CheckOptions, format: Format, output: &Output) -> ExitCode {
+    let report = match loopbook::check::check(options) {
+        Ok(report) => report,
+        Err(loopbook::build::BuildError::Config(error)) => {
+            return print_config_error(&error, output);
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    match format {
+        Format::Json => print!("{}", loopbook::check::render_json(&report)),
+        Format::Human if output.quiet && !report.failed() => {}
+        Format::Human => eprint!("{}", loopbook::check::render_human(&report, output.color)),
+    }
+    if report.failed() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 
@@ -247,7 +298,8 @@ fn run_init(dir: &Path, output: &Output) -> ExitCode {
                 loopbook::diagnostics::Severity::Error,
                 None,
                 error.to_string(),
-            );
+            )
+            .with_code("init-failed");
             eprintln!("{}", SourceMap::default().render(&report, output.color));
             ExitCode::from(2)
         }

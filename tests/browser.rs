@@ -114,3 +114,17 @@ fn sphinx_tree_hides_hidden_containers_and_keeps_deep_links_in_a_browser() {
     book.build(&[]).expect_success();
     run_check("rst", &[book.path().join("public").to_str().unwrap()]);
 }
+
+#[test]
+fn search_finds_a_heading_first_and_lands_on_its_section() {
+    let (_book, public) = built_example_site();
+    run_check(
+        "search",
+        &[
+            public.to_str().unwrap(),
+            "idempotency",
+            "reference/rest-api.html",
+            "idempotency",
+        ],
+    );
+}

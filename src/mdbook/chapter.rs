@@ -298,6 +298,7 @@ impl<'a> Expander<'a> {
                     line.name
                 ),
             )
+            .with_code("duplicate-label")
             .with_hint("give one of the two a different name");
             diagnostic.include_chain = vec![first.location];
             self.diagnostics.push(diagnostic);
@@ -321,6 +322,7 @@ impl<'a> Expander<'a> {
             _ => {
                 self.report(
                     Diagnostic::warning(at, format!("unknown role `{role}`"))
+                        .with_code("unknown-role")
                         .with_hint("known roles: ref, doc, code, emphasis, strong, sub, sup"),
                     walk,
                 );
@@ -352,6 +354,7 @@ impl<'a> Expander<'a> {
         let Some((name, argument)) = info[1..].split_once('}') else {
             self.report(
                 Diagnostic::error(at, "directive name is not closed with `}`")
+                    .with_code("invalid-directive")
                     .with_hint("write directives as ```{name} argument"),
                 walk,
             );
@@ -385,6 +388,7 @@ impl<'a> Expander<'a> {
             "toctree" | "contents" => {
                 self.report(
                     Diagnostic::warning(at, format!("`{name}` has no meaning inside mdBook"))
+                        .with_code("directive-not-for-mdbook")
                         .with_hint(
                             "SUMMARY.md is the navigation and mdBook draws the page contents",
                         ),
@@ -395,6 +399,7 @@ impl<'a> Expander<'a> {
             _ => {
                 self.report(
                     Diagnostic::warning(at, format!("unknown directive `{name}`"))
+                        .with_code("unknown-directive")
                         .with_hint("its content is shown as a literal block; check the name"),
                     walk,
                 );
@@ -437,8 +442,9 @@ impl<'a> Expander<'a> {
         let included = match walk.loader.enter(&directive.argument, at.file, at) {
             Ok(included) => included,
             Err(message) => {
+                let code = crate::parse::loader::error_code(&message);
                 self.report(
-                    Diagnostic::error(at, message).with_hint(
+                    Diagnostic::error(at, message).with_code(code).with_hint(
                         "include paths are relative to this file, or to the source folder \
                          with a leading `/`",
                     ),
@@ -466,7 +472,8 @@ impl<'a> Expander<'a> {
         let text = match walk.loader.read_literal(&directive.argument, at.file, at) {
             Ok(text) => substitute_variables(&text, self.variables).into_owned(),
             Err(message) => {
-                self.report(Diagnostic::error(at, message), walk);
+                let code = crate::parse::loader::error_code(&message);
+                self.report(Diagnostic::error(at, message).with_code(code), walk);
                 return String::new();
             }
         };
@@ -498,6 +505,7 @@ impl<'a> Expander<'a> {
             let at = Location::new(file, line_offset + 1, 1);
             self.report(
                 Diagnostic::error(at, "directives nested too deeply")
+                    .with_code("nesting-too-deep")
                     .with_hint(format!("loopbook follows at most {MAX_NESTING} levels")),
                 walk,
             );

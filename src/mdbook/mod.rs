@@ -181,6 +181,7 @@ fn read_settings(table: &Value, diagnostics: &mut Vec<Diagnostic>) -> Settings {
                                  be a string, number or boolean"
                             ),
                         )
+                        .with_code("invalid-variable")
                         .with_hint("variables are substituted as text; quote the value"),
                     );
                     continue;
@@ -291,6 +292,7 @@ fn resolve_roles(
                     role.location,
                     format!("unresolved reference: no {what} `{}`", role.written),
                 )
+                .with_code("unresolved-reference")
                 .with_hint(match role.kind {
                     chapter::RoleKind::Ref => {
                         "define it with `(name)=` on the line before a heading"

@@ -101,6 +101,7 @@ pub fn code_block(directive: &Directive, code: String) -> (CodeBlock, Option<Dia
                     directive.location,
                     format!("`:emphasize-lines: {spec}` is not a list of line numbers"),
                 )
+                .with_code("invalid-option")
                 .with_hint("write line numbers and ranges like `1,3-5`");
                 return (block, Some(diagnostic));
             }
@@ -166,6 +167,7 @@ pub fn select_lines(directive: &Directive, text: &str) -> Result<(String, u32), 
                 directive.location,
                 format!("`:lines: {spec}` is not a line range"),
             )
+            .with_code("invalid-option")
             .with_hint("write ranges like `3-12`, `5-` or `1,4-6`")
         })?;
         let all: Vec<&str> = text.split_inclusive('\n').collect();
@@ -212,6 +214,7 @@ fn missing_marker(directive: &Directive, option: &str, marker: &str) -> Diagnost
             directive.argument
         ),
     )
+    .with_code("missing-marker")
     .with_hint("the marker must appear in the included file exactly as written")
 }
 

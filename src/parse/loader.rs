@@ -162,6 +162,24 @@ impl IncludeLoader for FileLoader<'_> {
     }
 }
 
+/// The diagnostic code for a message this loader returned: the messages are made in
+/// this file, so their wording is what tells the kinds apart.
+pub fn error_code(message: &str) -> &'static str {
+    if message.starts_with("include cycle") {
+        "include-cycle"
+    } else if message.contains("outside the book folder") {
+        "include-outside-book"
+    } else if message.ends_with("does not exist") {
+        "missing-include"
+    } else if message.ends_with("is not valid UTF-8") {
+        "not-utf8"
+    } else if message.starts_with("cannot read") {
+        "unreadable-file"
+    } else {
+        "invalid-include"
+    }
+}
+
 /// `path` with `.` and `..` resolved lexically, so the containment check sees the truth.
 pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
@@ -229,5 +247,11 @@ mod tests {
         let missing = loader.enter("nope.md", page_id, at).unwrap_err();
         assert_eq!(missing, "included file `nope.md` does not exist");
         assert_eq!(loader.dependencies.len(), 3);
+
+        assert_eq!(error_code(&cycle), "include-cycle");
+        assert_eq!(error_code(&outside), "include-outside-book");
+        assert_eq!(error_code(&missing), "missing-include");
+        let no_file = loader.enter(" ", page_id, at).unwrap_err();
+        assert_eq!(error_code(&no_file), "invalid-include");
     }
 }

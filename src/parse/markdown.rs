@@ -114,6 +114,7 @@ fn split_front_matter(
     if !closed {
         diagnostics.push(
             Diagnostic::error(Location::new(file, 1, 1), "front matter is never closed")
+                .with_code("invalid-front-matter")
                 .with_hint("end the TOML front matter with a line holding only `+++`"),
         );
         return (FrontMatter::default(), text.to_string());
@@ -131,6 +132,7 @@ fn split_front_matter(
                     Location::new(file, line + 1, column),
                     format!("invalid front matter: {}", error.message().trim()),
                 )
+                .with_code("invalid-front-matter")
                 .with_hint("front matter is TOML with `title` and `description` keys"),
             );
             FrontMatter::default()
@@ -222,6 +224,7 @@ enum InlineKind {
     Link {
         destination: LinkDestination,
         title: Option<String>,
+        location: Location,
     },
     Image {
         src: String,
@@ -387,6 +390,7 @@ impl Converter<'_, '_> {
             } => inline_frame(InlineKind::Link {
                 destination: link_destination(&dest_url, location),
                 title: (!title.is_empty()).then(|| title.to_string()),
+                location,
             }),
             Tag::Image {
                 dest_url, title, ..
@@ -545,13 +549,16 @@ impl Converter<'_, '_> {
             InlineKind::Strikethrough => inline_target(stack).push(Inline::Strikethrough(inlines)),
             InlineKind::Superscript => inline_target(stack).push(Inline::Superscript(inlines)),
             InlineKind::Subscript => inline_target(stack).push(Inline::Subscript(inlines)),
-            InlineKind::Link { destination, title } => {
-                inline_target(stack).push(Inline::Link(Link {
-                    destination,
-                    title,
-                    content: inlines,
-                }))
-            }
+            InlineKind::Link {
+                destination,
+                title,
+                location,
+            } => inline_target(stack).push(Inline::Link(Link {
+                destination,
+                title,
+                content: inlines,
+                location: Some(location),
+            })),
             InlineKind::Image {
                 src,
                 title,
@@ -613,10 +620,10 @@ impl Converter<'_, '_> {
             "sup" | "superscript" => Inline::Superscript(vec![Inline::Text(text)]),
             _ => {
                 self.diagnostics.push(
-                    self.with_chain(Diagnostic::warning(
-                        location,
-                        format!("unknown role `{role}`"),
-                    ))
+                    self.with_chain(
+                        Diagnostic::warning(location, format!("unknown role `{role}`"))
+                            .with_code("unknown-role"),
+                    )
                     .with_hint("known roles: ref, doc, code, emphasis, strong, sub, sup"),
                 );
                 Inline::UnknownRole {
@@ -656,6 +663,7 @@ impl Converter<'_, '_> {
             self.diagnostics.push(
                 self.with_chain(
                     Diagnostic::error(location, "directive name is not closed with `}`")
+                        .with_code("invalid-directive")
                         .with_hint("write directives as ```{name} argument"),
                 ),
             );
@@ -761,6 +769,7 @@ impl Converter<'_, '_> {
             self.diagnostics.push(
                 self.with_chain(
                     Diagnostic::error(at, "directives nested too deeply")
+                        .with_code("nesting-too-deep")
                         .with_hint(format!("loopbook follows at most {MAX_NESTING} levels")),
                 ),
             );
@@ -781,8 +790,9 @@ impl Converter<'_, '_> {
         let included = match self.loader.enter(&directive.argument, self.file, at) {
             Ok(included) => included,
             Err(message) => {
+                let code = crate::parse::loader::error_code(&message);
                 self.diagnostics.push(self.with_chain(
-                    Diagnostic::error(at, message)
+                    Diagnostic::error(at, message).with_code(code)
                         .with_hint("include paths are relative to this file, or to the source folder with a leading `/`"),
                 ));
                 return Vec::new();
@@ -813,8 +823,9 @@ impl Converter<'_, '_> {
         let text = match self.loader.read_literal(&directive.argument, self.file, at) {
             Ok(text) => text,
             Err(message) => {
+                let code = crate::parse::loader::error_code(&message);
                 self.diagnostics
-                    .push(self.with_chain(Diagnostic::error(at, message)));
+                    .push(self.with_chain(Diagnostic::error(at, message).with_code(code)));
                 return Vec::new();
             }
         };

@@ -68,6 +68,7 @@ pub fn parse_page(config: &Config, page: &PageSource, sources: &SourceMap) -> Pa
             let (line, column) = position_of_invalid_byte(error.as_bytes(), error.utf8_error());
             let diagnostic =
                 Diagnostic::error(Location::new(file, line, column), "file is not valid UTF-8")
+                    .with_code("not-utf8")
                     .with_hint(
                         "save the file as UTF-8 (most editors offer it under 'Save with encoding')",
                     );
@@ -79,7 +80,8 @@ pub fn parse_page(config: &Config, page: &PageSource, sources: &SourceMap) -> Pa
                 Severity::Error,
                 None,
                 format!("cannot read {}: {error}", page.rel),
-            );
+            )
+            .with_code("unreadable-file");
             return failed_page(page, file, diagnostic);
         }
     };

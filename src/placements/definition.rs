@@ -55,7 +55,8 @@ impl Reader<'_> {
     }
 
     pub(super) fn error(&mut self, span: &Range<usize>, message: String, hint: Option<String>) {
-        let mut diagnostic = Diagnostic::error(self.location(span), message);
+        let mut diagnostic =
+            Diagnostic::error(self.location(span), message).with_code("invalid-placement");
         diagnostic.hint = hint;
         self.diagnostics.push(diagnostic);
     }

@@ -150,14 +150,17 @@ fn definition_files(config: &Config, diagnostics: &mut Vec<Diagnostic>) -> Vec<P
                 }
             }
             Ok(_) => {}
-            Err(error) => diagnostics.push(Diagnostic::new(
-                Severity::Error,
-                None,
-                format!(
-                    "cannot read the placements folder {}: {error}",
-                    dir.display()
-                ),
-            )),
+            Err(error) => diagnostics.push(
+                Diagnostic::new(
+                    Severity::Error,
+                    None,
+                    format!(
+                        "cannot read the placements folder {}: {error}",
+                        dir.display()
+                    ),
+                )
+                .with_code("unreadable-file"),
+            ),
         }
     }
     files
@@ -178,12 +181,14 @@ fn read_definitions(
                 Ok(Err(_)) => {
                     let message = format!("{display} is not UTF-8");
                     let diagnostic = Diagnostic::new(Severity::Error, None, message)
+                        .with_code("not-utf8")
                         .with_hint("save the definition as UTF-8");
                     return Some((path.clone(), failed(diagnostic)));
                 }
                 Err(error) => {
                     let message = format!("cannot read {display}: {error}");
-                    let diagnostic = Diagnostic::new(Severity::Error, None, message);
+                    let diagnostic = Diagnostic::new(Severity::Error, None, message)
+                        .with_code("unreadable-file");
                     return Some((path.clone(), failed(diagnostic)));
                 }
             };
@@ -210,6 +215,7 @@ fn read_definitions(
                 here,
                 format!("placement `{}` is defined twice", placement.name),
             )
+            .with_code("duplicate-placement")
             .with_hint("each placement needs a name of its own");
             diagnostic.include_chain = vec![*first];
             diagnostics.push(diagnostic);
@@ -249,6 +255,7 @@ fn check_snippet_names(
                 placement.snippet_location,
                 format!("no snippet template `{}` in the theme", placement.snippet),
             )
+            .with_code("missing-snippet-template")
             .with_hint(hint),
         );
     }
@@ -277,6 +284,7 @@ fn required_variables<'c>(
                     Some(book_table_location(sources, "variables")),
                     format!("placement snippets need `{name}` in [variables]"),
                 )
+                .with_code("missing-variable")
                 .with_hint(format!(
                     "add `{name} = {example}` under [variables] in book.toml"
                 )),
@@ -373,6 +381,7 @@ fn check_invite(
                     invite.placement
                 ),
             )
+            .with_code("unknown-placement")
             .with_hint(hint),
         );
     }
@@ -385,6 +394,7 @@ fn check_invite(
                     invite.path
                 ),
             )
+            .with_code("invalid-invite-path")
             .with_hint("write a relative path such as \"invite\""),
         );
     }

@@ -184,6 +184,7 @@ fn check_collisions(config: &Config, site: &Site, catalog: &Catalog) -> Vec<Diag
                     page.output
                 ),
             )
+            .with_code("duplicate-output")
             .with_hint("move the page, or change `[invite] path`")
         })
         .collect()

@@ -246,6 +246,7 @@ impl HtmlRenderer<'_> {
                         code.location,
                         format!("no highlighter for language `{name}`; shown as plain text"),
                     )
+                    .with_code("unknown-language")
                     .with_hint("use a common name such as `javascript`, `php`, `bash` or `text`"),
                 );
                 highlight::plain_lines(&code.code)
@@ -693,7 +694,7 @@ fn footnote_id(label: &str) -> String {
     format!("fn-{}", crate::parse::markdown::slug(label))
 }
 
-fn default_admonition_title(kind: &str) -> &'static str {
+pub(crate) fn default_admonition_title(kind: &str) -> &'static str {
     match kind {
         "warning" => "Warning",
         "tip" => "Tip",

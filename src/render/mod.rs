@@ -4,11 +4,13 @@
 //! Steps per page: render the document body to HTML, build the sidebar branch this page
 //! needs (top-level entries and the open path to the page, never the whole tree), fill
 //! a [`PageContext`] and render `page.html`. Then the site-wide files: `404.html`, the
-//! theme's assets and the highlighting stylesheet under `theme/`.
+//! search page `search/index.html`, the theme's assets and the highlighting stylesheet
+//! under `theme/`.
 
 pub mod escape;
 pub mod highlight;
 pub mod html;
+pub mod markdown;
 pub mod theme;
 
 use std::collections::HashSet;
@@ -34,11 +36,23 @@ pub struct OutputFile {
 pub trait Sink: Sync {
     /// Takes one file; `path` is relative to the output folder, `/`-separated.
     fn put(&self, path: &str, contents: &[u8]);
+
+    /// Takes a file copied as it is from `source`. Sinks that keep files in memory read
+    /// it; one that cannot be read is left out (the staging folder reports it instead).
+    fn copy(&self, path: &str, source: &std::path::Path) {
+        if let Ok(bytes) = std::fs::read(source) {
+            self.put(path, &bytes);
+        }
+    }
 }
 
 impl Sink for crate::write::Staging {
     fn put(&self, path: &str, contents: &[u8]) {
         crate::write::Staging::put(self, path, contents);
+    }
+
+    fn copy(&self, path: &str, source: &std::path::Path) {
+        crate::write::Staging::copy(self, path, source);
     }
 }
 
@@ -105,6 +119,8 @@ struct NavItem {
 struct PageContext<'a> {
     site: &'a SiteContext<'a>,
     root: String,
+    /// The page's absolute URL, when `base-url` is absolute.
+    canonical: Option<String>,
     page: PageInfo<'a>,
     prev: Option<PageLink>,
     next: Option<PageLink>,
@@ -131,7 +147,13 @@ pub fn render_site(
         .into_par_iter()
         .flat_map_iter(|number| {
             let node = node_of_page.get(&number).copied();
-            let (file, diagnostics) = render_page(site, number, node, &site_context, theme);
+            let canonical = canonical_url(config, &site.pages[number].output);
+            let page = PageToRender {
+                number,
+                node,
+                canonical,
+            };
+            let (file, diagnostics) = render_page(site, page, &site_context, theme);
             if let Some(file) = file {
                 sink.put(&file.path, &file.contents);
             }
@@ -140,9 +162,15 @@ pub fn render_site(
         })
         .collect();
 
-    match render_not_found(config, &site_context, theme) {
-        Ok(file) => sink.put(&file.path, &file.contents),
-        Err(diagnostic) => diagnostics.push(diagnostic),
+    let theme_pages = [
+        render_not_found(config, &site_context, theme),
+        render_search_page(config, site, &site_context, theme),
+    ];
+    for rendered in theme_pages {
+        match rendered {
+            Ok(file) => sink.put(&file.path, &file.contents),
+            Err(diagnostic) => diagnostics.push(diagnostic),
+        }
     }
     for (name, bytes) in &theme.assets {
         sink.put(&format!("theme/{name}"), bytes);
@@ -151,13 +179,34 @@ pub fn render_site(
     diagnostics
 }
 
+/// `base-url` joined with the path a server publishes `output` under, when base-url is
+/// absolute; search engines take it as the one address of the page.
+fn canonical_url(config: &Config, output: &str) -> Option<String> {
+    let path = escape::url_path(urls::public_path(output));
+    config
+        .has_absolute_base_url()
+        .then(|| format!("{}{path}", config.base_url()))
+}
+
+/// Which page to render, and what the site-wide pass already knows about it.
+struct PageToRender {
+    number: usize,
+    /// Its node in the navigation, if it is listed there.
+    node: Option<usize>,
+    canonical: Option<String>,
+}
+
 fn render_page(
     site: &Site,
-    number: usize,
-    node: Option<usize>,
+    to_render: PageToRender,
     site_context: &SiteContext<'_>,
     theme: &Theme,
 ) -> (Option<OutputFile>, Vec<Diagnostic>) {
+    let PageToRender {
+        number,
+        node,
+        canonical,
+    } = to_render;
     let page = &site.pages[number];
     let body = html::render_document(&page.document);
     let mut diagnostics = body.diagnostics;
@@ -169,6 +218,7 @@ fn render_page(
     let context = PageContext {
         site: site_context,
         root: urls::root_prefix(&page.output),
+        canonical,
         page: PageInfo {
             title: &page.title,
             description: page.description.as_deref(),
@@ -179,7 +229,7 @@ fn render_page(
         },
         prev: page.previous.map(link_to),
         next: page.next.map(link_to),
-        nav: sidebar(&site.nav, site, number, node),
+        nav: sidebar(&site.nav, site, &page.output, node),
         loopbook_version: env!("CARGO_PKG_VERSION"),
     };
 
@@ -208,10 +258,11 @@ fn render_not_found(
     theme: &Theme,
 ) -> Result<OutputFile, Diagnostic> {
     // The 404 page is served at any depth, so its links are absolute under the base URL.
-    let root = config.build.base_url.clone();
+    let root = config.base_url();
     let context = PageContext {
         site: site_context,
         root,
+        canonical: None,
         page: PageInfo {
             title: "Page not found",
             description: None,
@@ -234,9 +285,48 @@ fn render_not_found(
     })
 }
 
-/// The sidebar for one page: the top level, plus the children of every node on the
-/// path to the page. Top-level part titles always show their chapters.
-fn sidebar(nav: &Nav, site: &Site, page: usize, node: Option<usize>) -> Vec<NavItem> {
+/// `search/index.html`: the search page of the theme's `search.html`, which runs the
+/// query in its URL (`?q=`) with the search script alone.
+fn render_search_page(
+    config: &Config,
+    site: &Site,
+    site_context: &SiteContext<'_>,
+    theme: &Theme,
+) -> Result<OutputFile, Diagnostic> {
+    let path = SEARCH_PAGE;
+    let context = PageContext {
+        site: site_context,
+        root: urls::root_prefix(path),
+        canonical: canonical_url(config, path),
+        page: PageInfo {
+            title: "Search",
+            description: None,
+            content: String::new(),
+            source: "",
+            url: path,
+            toc: Vec::new(),
+        },
+        prev: None,
+        next: None,
+        nav: sidebar(&site.nav, site, path, None),
+        loopbook_version: env!("CARGO_PKG_VERSION"),
+    };
+    let html = tera::Context::from_serialize(&context)
+        .and_then(|context| theme.templates.render("search.html", &context))
+        .map_err(|error| theme::template_error(&error))?;
+    Ok(OutputFile {
+        path: path.to_string(),
+        contents: html.into_bytes(),
+    })
+}
+
+/// Where the search page is written; the theme's search box submits to it.
+pub const SEARCH_PAGE: &str = "search/index.html";
+
+/// The sidebar for one output file: the top level, plus the children of every node on
+/// the path to `node` (the page's own). Top-level part titles always show their
+/// chapters.
+fn sidebar(nav: &Nav, site: &Site, from: &str, node: Option<usize>) -> Vec<NavItem> {
     let mut open: HashSet<usize> = HashSet::new();
     let mut cursor = node;
     while let Some(index) = cursor {
@@ -248,7 +338,6 @@ fn sidebar(nav: &Nav, site: &Site, page: usize, node: Option<usize>) -> Vec<NavI
             open.insert(*root);
         }
     }
-    let from = &site.pages[page].output;
     nav.roots
         .iter()
         .map(|root| nav_item(nav, site, from, *root, node, &open))

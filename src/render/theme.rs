@@ -31,6 +31,27 @@ pub struct Theme {
     pub assets: BTreeMap<String, Cow<'static, [u8]>>,
     /// Every theme file read from the book folder, for rebuilding when one changes.
     pub files: Vec<PathBuf>,
+    /// Each template's text by name, so a problem in a page's frame can be shown in the
+    /// template it came from.
+    pub template_sources: BTreeMap<String, TemplateSource>,
+}
+
+/// The text of one template and where it was read from.
+#[derive(Debug, Clone)]
+pub struct TemplateSource {
+    pub text: String,
+    /// The book's own file; `None` for a template of the embedded default theme.
+    pub path: Option<PathBuf>,
+}
+
+impl TemplateSource {
+    /// The template as named in diagnostics.
+    pub fn display_path(&self, name: &str, book_root: &Path) -> String {
+        match &self.path {
+            Some(path) => crate::parse::loader::display_path(path, book_root),
+            None => format!("<default theme>/templates/{name}"),
+        }
+    }
 }
 
 /// Loads the configured theme over the embedded default.
@@ -47,12 +68,16 @@ pub fn load(config: &Config) -> Result<Theme, Vec<Diagnostic>> {
                     theme_dir.display()
                 ),
             )
+            .with_code("theme-not-found")
             .with_hint("create the folder, or remove `[build] theme` to use the default theme"),
         ]);
     }
 
-    let mut templates: BTreeMap<String, String> = embedded_files("templates")
-        .map(|(name, bytes)| (name, String::from_utf8_lossy(bytes).into_owned()))
+    let mut templates: BTreeMap<String, TemplateSource> = embedded_files("templates")
+        .map(|(name, bytes)| {
+            let text = String::from_utf8_lossy(bytes).into_owned();
+            (name, TemplateSource { text, path: None })
+        })
         .collect();
     let mut assets: BTreeMap<String, Cow<'static, [u8]>> = embedded_files("static")
         .map(|(name, bytes)| (name, Cow::Borrowed(bytes)))
@@ -63,7 +88,11 @@ pub fn load(config: &Config) -> Result<Theme, Vec<Diagnostic>> {
     for (name, path) in user_files(&theme_dir.join("templates")) {
         match std::fs::read_to_string(&path) {
             Ok(text) => {
-                templates.insert(name, text);
+                let source = TemplateSource {
+                    text,
+                    path: Some(path.clone()),
+                };
+                templates.insert(name, source);
             }
             Err(error) => diagnostics.push(unreadable(&path, &error)),
         }
@@ -85,13 +114,17 @@ pub fn load(config: &Config) -> Result<Theme, Vec<Diagnostic>> {
     let mut tera = Tera::new();
     tera.autoescape_on([".html", ".xml"]);
     register_escape_filters(&mut tera);
-    if let Err(error) = tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t))) {
+    let named_texts = templates
+        .iter()
+        .map(|(name, source)| (name.as_str(), &source.text));
+    if let Err(error) = tera.add_raw_templates(named_texts) {
         return Err(vec![template_error(&error)]);
     }
     Ok(Theme {
         templates: tera,
         assets,
         files,
+        template_sources: templates,
     })
 }
 
@@ -282,6 +315,7 @@ pub fn template_error(error: &tera::Error) -> Diagnostic {
         source = cause.source();
     }
     Diagnostic::new(Severity::Error, None, format!("template error: {message}"))
+        .with_code("template-error")
         .with_hint("templates use tera 2 syntax; see themes/default in the loopbook repository")
 }
 
@@ -291,6 +325,7 @@ fn unreadable(path: &Path, error: &std::io::Error) -> Diagnostic {
         None,
         format!("cannot read {}: {error}", path.display()),
     )
+    .with_code("unreadable-file")
 }
 
 /// The embedded default theme's files under `folder`, as (name relative to it, bytes).

@@ -158,6 +158,7 @@ fn make_pages(
                     Location::new(parsed_page.file, 1, 1),
                     format!("this page and `{other}` would both be written to `{output}`"),
                 )
+                .with_code("duplicate-output")
                 .with_hint("rename one of them, or exclude one with `[build] exclude`"),
             );
             continue;
@@ -228,17 +229,18 @@ fn index_labels(
                     }
                     continue;
                 }
-                let first_at = sources.describe(first.location);
-                diagnostics.push(
-                    Diagnostic::warning(
-                        target.location,
-                        format!(
-                            "label `{label}` is defined twice; references use the first, \
-                             at {first_at}"
-                        ),
-                    )
-                    .with_hint("give one of the two a different name"),
-                );
+                // The first definition is named in the hint: an include chain would
+                // read as if this file included that one.
+                let diagnostic = Diagnostic::warning(
+                    target.location,
+                    format!("label `{label}` is defined twice; references use the first"),
+                )
+                .with_code("duplicate-label")
+                .with_hint(format!(
+                    "the first is at {}; give one of the two a different name",
+                    sources.describe(first.location)
+                ));
+                diagnostics.push(diagnostic);
                 continue;
             }
             labels.insert(label, target);
@@ -377,6 +379,7 @@ fn resolve_page(
                         directive.location,
                         format!("unknown directive `{}`", directive.name),
                     )
+                    .with_code("unknown-directive")
                     .with_hint("its content is shown as a literal block; check the name"),
                 );
                 let code = if directive.body.trim().is_empty() {
@@ -441,6 +444,7 @@ fn resolve_reference(
                 reference.location,
                 format!("unresolved reference: no {what} `{}`", reference.target),
             )
+            .with_code("unresolved-reference")
             .with_hint(hint),
         );
         return Inline::Text(
@@ -463,6 +467,7 @@ fn resolve_reference(
                         reference.target
                     ),
                 )
+                .with_code("untitled-label")
                 .with_hint("give the reference its own text: {ref}`Text <label>`"),
             );
             reference.target.clone()
@@ -472,6 +477,7 @@ fn resolve_reference(
         destination: LinkDestination::Url(url),
         title: None,
         content: vec![Inline::Text(text)],
+        location: Some(reference.location),
     })
 }
 
@@ -524,6 +530,7 @@ fn resolve_link(
     let Some(page) = page else {
         diagnostics.push(
             Diagnostic::warning(*location, format!("link to `{path}`, which is not a page"))
+                .with_code("link-not-a-page")
                 .with_hint("link to a .md page of this book by its path relative to this file"),
         );
         link.destination = LinkDestination::Url(path.clone());
@@ -555,9 +562,11 @@ fn resolve_image(
     let path = index.config.source_dir().join(&rel);
     if !path.is_file() {
         diagnostics.push(
-            Diagnostic::warning(image.location, format!("image `{src}` does not exist")).with_hint(
-                "image paths are relative to the page, or to the source folder with `/`",
-            ),
+            Diagnostic::warning(image.location, format!("image `{src}` does not exist"))
+                .with_code("missing-image")
+                .with_hint(
+                    "image paths are relative to the page, or to the source folder with `/`",
+                ),
         );
         return;
     }
@@ -655,6 +664,8 @@ fn link_item(url: String, title: String) -> ListItem {
             destination: LinkDestination::Url(url),
             title: None,
             content: vec![Inline::Text(title)],
+            // Toctree links are made here and always point at a page.
+            location: None,
         })])],
     }
 }

@@ -142,6 +142,7 @@ pub fn from_toctrees(pages: &[NavPage<'_>], root: usize, diagnostics: &mut Vec<D
                     Location::new(page.file, 1, 1),
                     "page is not included in any toctree",
                 )
+                .with_code("not-in-navigation")
                 .with_hint("list it in a toctree, or exclude it with `[build] exclude`"),
             );
         }
@@ -196,6 +197,7 @@ fn add_toctree_children(
                         entry.location,
                         format!("toctree names `{}`, which is not a page", entry.target),
                     )
+                    .with_code("toctree-entry-not-a-page")
                     .with_hint("toctree entries are page paths without extension"),
                 );
                 continue;
@@ -350,6 +352,7 @@ pub fn from_summary(
                             location(offset),
                             format!("SUMMARY.md links to `{destination}`, which is not a page"),
                         )
+                        .with_code("summary-link-not-a-page")
                         .with_hint("create the file, or write the chapter as a draft: `[Title]()`"),
                     );
                 }

@@ -91,6 +91,7 @@ fn check_options(directive: &Directive, diagnostics: &mut Vec<Diagnostic>) {
                 directive.location,
                 format!("`{}` takes no content; it is ignored", directive.name),
             )
+            .with_code("ignored-content")
             .with_hint("everything it shows comes from the placement's definition"),
         );
     }
@@ -107,6 +108,7 @@ fn check_options(directive: &Directive, diagnostics: &mut Vec<Diagnostic>) {
                 directive.location,
                 format!("unknown option `:{name}:` for `{}`", directive.name),
             )
+            .with_code("invalid-option")
             .with_hint(hint),
         );
     }
@@ -135,7 +137,11 @@ fn find_view<'c>(
         } else {
             format!("unknown placement `{name}`")
         };
-        diagnostics.push(Diagnostic::error(directive.location, message).with_hint(hint));
+        diagnostics.push(
+            Diagnostic::error(directive.location, message)
+                .with_code("unknown-placement")
+                .with_hint(hint),
+        );
         return None;
     };
 
@@ -156,6 +162,7 @@ fn find_view<'c>(
                     directive.location,
                     format!("placement `{name}` has no variant `{variant_name}`"),
                 )
+                .with_code("unknown-variant")
                 .with_hint(hint),
             );
             None
@@ -262,6 +269,7 @@ fn payload_block(
             )),
             title: None,
             content: vec![text(label)],
+            location: Some(directive.location),
         })
     };
     Block::Container {

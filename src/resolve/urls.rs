@@ -44,6 +44,43 @@ pub fn relative_link(from: &str, to: &str) -> String {
     link
 }
 
+/// The path a server publishes an output file under, relative to the base URL: a
+/// folder's `index.html` is served at the folder (`guide/` for `guide/index.html`, and
+/// the empty path for the root), anything else at its own name. Canonical links,
+/// sitemaps and redirects use this form; links between pages keep the file name.
+pub fn public_path(output: &str) -> &str {
+    match output.strip_suffix("index.html") {
+        Some(folder) if folder.is_empty() || folder.ends_with('/') => folder,
+        _ => output,
+    }
+}
+
+/// The output path a relative link written in output file `from` points at, with `.`
+/// and `..` worked out (`guide/a.html` + `../img/x.png` = `img/x.png`); `None` when the
+/// link climbs out of the output folder. `link` is a path only, without `?` or `#`.
+pub fn resolve_relative(from: &str, link: &str) -> Option<String> {
+    let mut parts: Vec<&str> = from.split('/').collect();
+    parts.pop();
+    for part in link.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            part => parts.push(part),
+        }
+    }
+    let mut resolved = parts.join("/");
+    // A link ending in `/` names the folder's index.
+    if link.ends_with('/') {
+        if !resolved.is_empty() {
+            resolved.push('/');
+        }
+        resolved.push_str("index.html");
+    }
+    Some(resolved)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,6 +95,36 @@ mod tests {
         assert_eq!(page_output_path("guide/index", true), "guide/index.html");
         assert_eq!(page_output_path("README", false), "index.html");
         assert_eq!(page_output_path("api/README", false), "api/index.html");
+    }
+
+    #[test]
+    fn relative_links_resolve_to_output_paths() {
+        assert_eq!(
+            resolve_relative("guide/a.html", "../img/x.png").as_deref(),
+            Some("img/x.png")
+        );
+        assert_eq!(
+            resolve_relative("guide/a.html", "b.html").as_deref(),
+            Some("guide/b.html")
+        );
+        assert_eq!(
+            resolve_relative("guide/a/index.html", "./").as_deref(),
+            Some("guide/a/index.html")
+        );
+        assert_eq!(
+            resolve_relative("a.html", "sub/").as_deref(),
+            Some("sub/index.html")
+        );
+        assert_eq!(resolve_relative("guide/a.html", "../../x.html"), None);
+        assert_eq!(resolve_relative("guide/a.html", "..").as_deref(), Some(""));
+    }
+
+    #[test]
+    fn folder_indexes_are_published_at_the_folder() {
+        assert_eq!(public_path("index.html"), "");
+        assert_eq!(public_path("guide/setup/index.html"), "guide/setup/");
+        assert_eq!(public_path("guide/setup.html"), "guide/setup.html");
+        assert_eq!(public_path("guide/notindex.html"), "guide/notindex.html");
     }
 
     #[test]

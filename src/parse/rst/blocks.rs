@@ -40,6 +40,7 @@ impl Parser<'_, '_> {
             if let Some(first) = lines.first() {
                 let at = self.location(first);
                 self.warn(
+                    "nested-too-deeply",
                     at,
                     "blocks nested too deeply",
                     format!("loopbook follows at most {MAX_NESTING} levels of nesting"),
@@ -131,6 +132,7 @@ impl Parser<'_, '_> {
         if under.text.len() != over.text.len() {
             let at = self.location(&over);
             self.warn(
+                "rst-title-adornment",
                 at,
                 "title overline and underline differ in length",
                 "make both adornment lines the same length",
@@ -164,6 +166,7 @@ impl Parser<'_, '_> {
                     at,
                     "invalid section title or transition marker",
                 )
+                .with_code("rst-invalid-title")
                 .with_hint(
                     "a title needs text between its adornments; a transition needs blank \
                      lines around it",
@@ -181,6 +184,7 @@ impl Parser<'_, '_> {
                 if underline_width < title_width {
                     let at = self.location(next);
                     self.warn(
+                        "rst-title-adornment",
                         at,
                         "title underline is shorter than the title",
                         "make the underline at least as long as the title text",
@@ -215,6 +219,7 @@ impl Parser<'_, '_> {
         let at = self.location(&title);
         if !context.sections {
             self.warn(
+                "rst-nested-title",
                 at,
                 "section title inside a nested block",
                 "section titles may only stand at the top level of a page, not inside \
@@ -234,6 +239,7 @@ impl Parser<'_, '_> {
                 let at = self.location(&adornment_line);
                 self.report(
                     crate::diagnostics::Diagnostic::error(at, "title level inconsistent")
+                        .with_code("rst-title-level")
                         .with_hint(format!(
                             "this adornment ({}{}) is new, so it must introduce a subsection \
                              of the section just above; use the adornment of an existing level",
@@ -253,9 +259,11 @@ impl Parser<'_, '_> {
         if level > self.section_level + 1 {
             let at = self.location(&adornment_line);
             self.report(
-                crate::diagnostics::Diagnostic::error(at, "title level inconsistent").with_hint(
-                    "a section cannot skip a level; use the adornment of the next level",
-                ),
+                crate::diagnostics::Diagnostic::error(at, "title level inconsistent")
+                    .with_code("rst-title-level")
+                    .with_hint(
+                        "a section cannot skip a level; use the adornment of the next level",
+                    ),
             );
             let content = self.inline(&[title]);
             out.push(Block::Paragraph(content));
@@ -525,6 +533,7 @@ impl Parser<'_, '_> {
         {
             let at = self.location(line);
             self.warn(
+                "rst-unexpected-indentation",
                 at,
                 "unexpected indentation",
                 "leave a blank line before an indented block (a block quote)",
@@ -548,6 +557,7 @@ impl Parser<'_, '_> {
         let Some(first) = lines.get(start) else {
             let at = self.location(&marker);
             self.warn(
+                "rst-missing-literal-block",
                 at,
                 "literal block expected; none found",
                 "indent the text after a paragraph that ends in `::`",
@@ -569,6 +579,7 @@ impl Parser<'_, '_> {
         } else {
             let at = self.location(&marker);
             self.warn(
+                "rst-missing-literal-block",
                 at,
                 "literal block expected; none found",
                 "indent the text after a paragraph that ends in `::`",

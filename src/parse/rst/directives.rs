@@ -202,6 +202,7 @@ impl Parser<'_, '_> {
                     format!("`{}` knows: {}", block.name, known.join(", "))
                 };
                 self.warn(
+                    "unknown-directive-option",
                     block.location,
                     format!("unknown option `:{option}:` for `{}`", block.name),
                     hint,
@@ -325,6 +326,7 @@ impl Parser<'_, '_> {
         let target = block.argument.trim();
         if target.starts_with('<') && target.ends_with('>') {
             self.warn(
+                "unsupported-include",
                 at,
                 format!("standard include `{target}` is not supported"),
                 "copy the definitions you need into a file of the book and include that",
@@ -335,6 +337,7 @@ impl Parser<'_, '_> {
             Ok(included) => included,
             Err(message) => {
                 self.warn(
+                    crate::parse::loader::error_code(&message),
                     at,
                     message,
                     "include paths are relative to this file, or to the source folder \
@@ -384,6 +387,7 @@ impl Parser<'_, '_> {
             Ok(text) => text,
             Err(message) => {
                 self.warn(
+                    crate::parse::loader::error_code(&message),
                     at,
                     message,
                     "paths are relative to this file, or to the source folder with a leading `/`",
@@ -412,7 +416,12 @@ impl Parser<'_, '_> {
             return match self.loader.read_literal(file, self.file, block.location) {
                 Ok(text) => vec![Block::Html(text)],
                 Err(message) => {
-                    self.warn(block.location, message, "check the `:file:` path");
+                    self.warn(
+                        crate::parse::loader::error_code(&message),
+                        block.location,
+                        message,
+                        "check the `:file:` path",
+                    );
                     Vec::new()
                 }
             };
@@ -467,6 +476,7 @@ impl Parser<'_, '_> {
             Some(false) => Vec::new(),
             None => {
                 self.warn(
+                    "rst-only-expression",
                     block.location,
                     format!("`only` expression `{}` is malformed", block.argument),
                     "use tag names with `and`, `or`, `not` and parentheses; the content is kept",
@@ -510,6 +520,7 @@ fn select_include_lines(
                     block.location,
                     format!("`:{name}: {value}` is not a number"),
                 )
+                .with_code("invalid-directive-option")
                 .with_hint("give a line index, as in Python: 0 is the first line")
             }),
         }

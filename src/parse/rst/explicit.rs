@@ -141,7 +141,12 @@ impl Parser<'_, '_> {
         let text = lines::join(&block.lines);
         let Some((name, link)) = split_target(&text[1..]) else {
             let message = "hyperlink target is malformed";
-            self.warn(at, message, "write it as `.. _name:` or `.. _name: URL`");
+            self.warn(
+                "rst-malformed-target",
+                at,
+                message,
+                "write it as `.. _name:` or `.. _name: URL`",
+            );
             return block.end;
         };
         let link: String = link.split_whitespace().collect();
@@ -214,6 +219,7 @@ impl Parser<'_, '_> {
             .or_else(|| after_bar.strip_suffix('|').map(|t| t.len()))
         else {
             self.warn(
+                "rst-malformed-substitution",
                 at,
                 "substitution definition is malformed",
                 "write it as `.. |name| replace:: text`",
@@ -226,6 +232,7 @@ impl Parser<'_, '_> {
         let rest = rest.skip(rest.indent());
         let Some((directive, after)) = directive_marker(rest.text) else {
             self.warn(
+                "rst-malformed-substitution",
                 at,
                 format!("substitution `|{name}|` has no directive"),
                 "write `.. |name| replace:: text`, `raw:: html` or `image:: path`",
@@ -262,6 +269,7 @@ impl Parser<'_, '_> {
             "unicode" => Some(vec![Inline::Text(unicode_text(&block.argument))]),
             other => {
                 self.warn(
+                    "rst-unsupported-substitution",
                     at,
                     format!(
                         "substitution `|{name}|` uses `{other}::`, which loopbook does not \
@@ -282,6 +290,7 @@ impl Parser<'_, '_> {
     fn define_substitution(&mut self, name: &str, content: Vec<Inline>, at: Location) {
         if self.substitutions.contains_key(name) {
             self.warn(
+                "duplicate-substitution",
                 at,
                 format!("substitution `|{name}|` is defined twice"),
                 "the later definition is used; remove one of them",
@@ -362,6 +371,7 @@ impl Parser<'_, '_> {
 
         if spec.argument == Argument::Required && argument.is_empty() {
             self.warn(
+                "directive-argument-missing",
                 location,
                 format!("`{name}` directive needs an argument"),
                 format!("write it as `.. {name}:: argument`"),

@@ -435,6 +435,7 @@ impl Parser<'_, '_> {
     ) -> Option<(usize, Vec<Inline>)> {
         let at = s.positions.location(index);
         self.warn(
+            "rst-unclosed-markup",
             at,
             format!("{what} is not closed"),
             format!(
@@ -517,6 +518,7 @@ impl Parser<'_, '_> {
             (None, None) => None,
             (Some(_), Some(_)) => {
                 self.warn(
+                    "rst-double-role",
                     at,
                     "interpreted text has a role before and after it",
                     "give it one role",
@@ -618,6 +620,7 @@ impl Parser<'_, '_> {
                     destination,
                     title: None,
                     content: vec![Inline::Text(link_text)],
+                    location: Some(at),
                 })];
             }
             None if anonymous => {
@@ -631,6 +634,7 @@ impl Parser<'_, '_> {
             destination,
             title: None,
             content: vec![Inline::Text(text)],
+            location: Some(at),
         })]
     }
 
@@ -695,10 +699,12 @@ impl Parser<'_, '_> {
                     destination: LinkDestination::Url(target.clone()),
                     title: None,
                     content: vec![Inline::Code(explicit.unwrap_or(target))],
+                    location: Some(at),
                 })
             }
             _ => {
                 self.warn(
+                    "unknown-role",
                     at,
                     format!("unknown role `:{role}:`"),
                     "known roles: ref, doc, code, literal, emphasis, strong, sub, sup, abbr, \
@@ -763,6 +769,7 @@ impl Parser<'_, '_> {
                 destination,
                 title: None,
                 content: vec![substitution],
+                location: Some(at),
             });
             return Some((end, vec![link]));
         }
@@ -843,6 +850,7 @@ impl Parser<'_, '_> {
             destination,
             title: None,
             content: vec![Inline::Text(name)],
+            location: Some(at),
         });
         Some((end, vec![link]))
     }
@@ -891,6 +899,7 @@ impl Parser<'_, '_> {
                 destination: LinkDestination::Url(word.clone()),
                 title: None,
                 content: vec![Inline::Text(word)],
+                location: Some(s.positions.location(index)),
             });
             return Some((end, vec![link]));
         }
@@ -900,6 +909,7 @@ impl Parser<'_, '_> {
                 destination: LinkDestination::Url(format!("mailto:{word}")),
                 title: None,
                 content: vec![Inline::Text(word)],
+                location: Some(s.positions.location(index)),
             });
             return Some((end, vec![link]));
         }

@@ -241,8 +241,18 @@ impl<'a, 'o> Parser<'a, 'o> {
         self.diagnostics.push(diagnostic);
     }
 
-    fn warn(&mut self, at: Location, message: impl Into<String>, hint: impl Into<String>) {
-        self.report(Diagnostic::warning(at, message).with_hint(hint));
+    fn warn(
+        &mut self,
+        code: &'static str,
+        at: Location,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        self.report(
+            Diagnostic::warning(at, message)
+                .with_code(code)
+                .with_hint(hint),
+        );
     }
 
     /// Registers an explicit target name; the first definition of a name wins.
@@ -373,6 +383,7 @@ impl<'a, 'o> Parser<'a, 'o> {
             if self.expanding.contains(&key) {
                 let chain = self.expanding.join("| -> |");
                 self.warn(
+                    "circular-substitution",
                     location,
                     format!("circular substitution: |{chain}| -> |{key}|"),
                     "a substitution's definition cannot use itself, directly or through others",
@@ -388,6 +399,7 @@ impl<'a, 'o> Parser<'a, 'o> {
             return vec![Inline::Text(value.clone())];
         }
         self.warn(
+            "undefined-substitution",
             location,
             format!("undefined substitution `|{name}|`"),
             "define it with `.. |name| replace:: text` (or `raw::`, `image::`), \
@@ -409,6 +421,7 @@ impl<'a, 'o> Parser<'a, 'o> {
                 Some(target) => Some(target),
                 None => {
                     self.warn(
+                        "unknown-target",
                         at.location(),
                         format!("unknown target name `{name}`"),
                         "define it with `.. _name: URL`, or link inline: `text <URL>`_",
@@ -425,6 +438,7 @@ impl<'a, 'o> Parser<'a, 'o> {
             let target = target.and_then(|target| self.follow(target, 0));
             if target.is_none() {
                 self.warn(
+                    "unknown-target",
                     at.location(),
                     "anonymous reference without a matching `__ URL` target",
                     "each `text`__ needs its own `__ URL` line, in the same order",

@@ -81,6 +81,7 @@ impl Parser<'_, '_> {
         let at = self.location(&lines[index]);
         if width * grid.len() > MAX_GRID_AREA {
             self.warn(
+                "rst-table-too-large",
                 at,
                 "grid table is too large",
                 "split the table into smaller ones",
@@ -104,6 +105,7 @@ impl Parser<'_, '_> {
         }
         let Some(cells) = scan_grid(&grid) else {
             self.warn(
+                "rst-malformed-table",
                 at,
                 "malformed grid table",
                 "every row must be closed by a `+---+` border and every cell by `|` on both sides",
@@ -263,6 +265,7 @@ impl Parser<'_, '_> {
         if !closed {
             let at = self.location(&lines[index]);
             self.warn(
+                "rst-malformed-table",
                 at,
                 "simple table has no bottom border",
                 "end the table with a `=== ===` line followed by a blank line",
@@ -303,6 +306,7 @@ impl Parser<'_, '_> {
         };
         let Some(items) = rows else {
             self.warn(
+                "rst-malformed-list-table",
                 block.location,
                 "list-table content must be a bullet list of bullet lists",
                 "write each row as `* - cell` followed by `  - cell` lines",
@@ -320,6 +324,7 @@ impl Parser<'_, '_> {
                 [] => Vec::new(),
                 _ => {
                     self.warn(
+                        "rst-malformed-list-table",
                         block.location,
                         "a list-table row is not a bullet list",
                         "write each row's cells as `- cell` items",
@@ -336,6 +341,7 @@ impl Parser<'_, '_> {
             .unwrap_or(0);
         if table_rows.iter().any(|row| row.cells.len() != width) {
             self.warn(
+                "rst-malformed-list-table",
                 block.location,
                 "list-table rows have different numbers of cells",
                 "give every row the same number of `-` items",

@@ -1,0 +1,643 @@
+//! The client-side search index, written at build time from the document model.
+//!
+//! Steps: split every page into sections at its headings (what comes before the first
+//! section heading is the page's top, found under the page title); cut each section's
+//! title, heading, prose and code into terms and weigh them (title and headings high,
+//! code low); gather every term's postings in section order; cut the terms into shards
+//! by prefix, so a query loads only the shards of its own words; cut the sections'
+//! texts into small chunks, so only the results shown are loaded; write a manifest
+//! naming both.
+//!
+//! The files, under `search/`, are scripts that call `loopbookSearch.receive(kind, id,
+//! data)`: they load through `<script>` elements, which browsers allow from `file://`
+//! where `fetch` is refused. `theme/search.js` reads them; the two must agree on
+//! everything below.
+//!
+//! - `manifest.js`: the format version, a hash of the index (appended to every other
+//!   file's URL so a cached old shard is never mixed with a new manifest), the shard
+//!   prefixes in file order, sections per chunk, the term length limits and the stop
+//!   words;
+//! - `t/N.js`: shard N, `{term: postings}`; postings are [`push_varint`] numbers of
+//!   `(section - previous section) << 4 | weight`, sections ascending;
+//! - `d/N.js`: sections `N * CHUNK_SECTIONS ..`, as `{p: [[url, title]], s: [[page,
+//!   anchor, heading, text]]}` where `page` indexes `p` and `url` is relative to the
+//!   site root.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::doc::{Block, block_inlines, child_blocks, plain_text};
+use crate::render::escape;
+use crate::resolve::{Page, Site};
+
+/// Changes whenever the file formats above change.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Shorter words are not indexed (and not searched for).
+pub const MIN_TERM_CHARS: usize = 2;
+
+/// Longer words (hashes, encoded blobs) are not indexed: nobody types them.
+pub const MAX_TERM_CHARS: usize = 32;
+
+/// Sections per text chunk: a result list of ten loads at most ten small files.
+pub const CHUNK_SECTIONS: usize = 16;
+
+/// A shard past this size is split by the next character of its terms. One term's
+/// postings are never split, so a shard can still be larger.
+const SHARD_TARGET_BYTES: usize = 16 * 1024;
+
+/// Shard prefixes stop growing here; the terms under one are then kept together.
+/// `search.js` looks prefixes up to this length.
+const MAX_PREFIX_CHARS: usize = 6;
+
+/// The start of each section's prose kept for result snippets.
+const SNIPPET_CHARS: usize = 500;
+
+/// Words so common in English prose that they only make the index bigger. Sorted, for
+/// a binary search.
+pub const STOP_WORDS: &[&str] = &[
+    "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "in", "is", "it", "its",
+    "of", "on", "or", "that", "the", "this", "to", "was", "were", "will", "with",
+];
+
+/// One file of the index: path under the output folder, and its text.
+pub struct IndexFile {
+    pub path: String,
+    pub text: String,
+}
+
+/// What was indexed, for the build's debug log and for tests.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct IndexStats {
+    pub sections: usize,
+    pub terms: usize,
+    pub shards: usize,
+    pub chunks: usize,
+    pub bytes: usize,
+}
+
+/// Builds every file of the search index for `site`.
+pub fn build_index(site: &Site) -> (Vec<IndexFile>, IndexStats) {
+    let pages: Vec<Vec<Section>> = site.pages.par_iter().map(page_sections).collect();
+    let sections: Vec<(usize, &Section)> = pages
+        .iter()
+        .enumerate()
+        .flat_map(|(page, sections)| sections.iter().map(move |section| (page, section)))
+        .collect();
+
+    let shards = cut_into_shards(gather_postings(&sections));
+    let chunks = text_chunks(site, &sections);
+
+    let mut files: Vec<IndexFile> = shards
+        .iter()
+        .enumerate()
+        .map(|(number, (_, terms))| shard_file(number, terms))
+        .collect();
+    files.extend(chunks.iter().enumerate().map(|(number, chunk)| {
+        receiving_script(format!("search/d/{number}.js"), "d", number, chunk)
+    }));
+    files.push(manifest_file(
+        &shards,
+        sections.len(),
+        &content_hash(&files),
+    ));
+
+    let stats = IndexStats {
+        sections: sections.len(),
+        terms: shards.iter().map(|(_, terms)| terms.len()).sum(),
+        shards: shards.len(),
+        chunks: chunks.len(),
+        bytes: files.iter().map(|file| file.text.len()).sum(),
+    };
+    (files, stats)
+}
+
+fn shard_file(number: usize, terms: &[(String, String)]) -> IndexFile {
+    let data: BTreeMap<&str, &str> = terms
+        .iter()
+        .map(|(term, postings)| (term.as_str(), postings.as_str()))
+        .collect();
+    receiving_script(format!("search/t/{number}.js"), "t", number, &data)
+}
+
+/// The manifest; `hash` is that of every other file of the index.
+fn manifest_file(shards: &[Shard], sections: usize, hash: &str) -> IndexFile {
+    let manifest = Manifest {
+        version: FORMAT_VERSION,
+        hash,
+        shards: shards.iter().map(|(prefix, _)| prefix.as_str()).collect(),
+        chunk: CHUNK_SECTIONS,
+        sections,
+        min_term: MIN_TERM_CHARS,
+        max_term: MAX_TERM_CHARS,
+        stop: STOP_WORDS,
+    };
+    receiving_script("search/manifest.js".to_string(), "manifest", 0, &manifest)
+}
+
+#[derive(Serialize)]
+struct Manifest<'a> {
+    version: u32,
+    hash: &'a str,
+    shards: Vec<&'a str>,
+    chunk: usize,
+    sections: usize,
+    #[serde(rename = "minTerm")]
+    min_term: usize,
+    #[serde(rename = "maxTerm")]
+    max_term: usize,
+    stop: &'a [&'a str],
+}
+
+/// One section of a page: the page's top (empty anchor) or a heading and what follows
+/// it up to the next heading.
+#[derive(Debug, Default, PartialEq)]
+struct Section {
+    anchor: String,
+    heading: String,
+    /// Words that weigh as the page title (the top section only).
+    title: String,
+    prose: String,
+    code: String,
+}
+
+fn page_sections(page: &Page) -> Vec<Section> {
+    let top = Section {
+        title: page.title.clone(),
+        ..Section::default()
+    };
+    let mut sections = vec![top];
+    let mut seen_heading = false;
+    collect_sections(&page.document.blocks, &mut sections, &mut seen_heading);
+    sections
+}
+
+fn collect_sections(blocks: &[Block], sections: &mut Vec<Section>, seen_heading: &mut bool) {
+    for block in blocks {
+        match block {
+            Block::Heading(heading) => {
+                let text = plain_text(&heading.content);
+                // A leading `#` title is the page's own: it belongs to the top section.
+                if !*seen_heading && heading.level == 1 {
+                    let top = &mut sections[0];
+                    top.title.push(' ');
+                    top.title.push_str(&text);
+                } else {
+                    sections.push(Section {
+                        anchor: heading.id.clone(),
+                        heading: text,
+                        ..Section::default()
+                    });
+                }
+                *seen_heading = true;
+                continue;
+            }
+            // A toctree lists other pages' titles; they are found on those pages.
+            Block::Container { classes, .. }
+                if classes
+                    .first()
+                    .is_some_and(|class| class.starts_with("lb-toctree")) =>
+            {
+                continue;
+            }
+            Block::Code(code) => push_words(&mut current(sections).code, &code.code),
+            Block::Snippet(snippet) => push_words(&mut current(sections).code, &snippet.text()),
+            Block::Html(html) => push_words(&mut current(sections).prose, &html_text(html)),
+            _ => {}
+        }
+        for inlines in block_inlines(block) {
+            push_words(&mut current(sections).prose, &plain_text(inlines));
+        }
+        for children in child_blocks(block) {
+            collect_sections(children, sections, seen_heading);
+        }
+    }
+}
+
+fn current(sections: &mut [Section]) -> &mut Section {
+    let last = sections.len() - 1;
+    &mut sections[last]
+}
+
+/// Appends `text` with its white space folded to single spaces.
+fn push_words(out: &mut String, text: &str) {
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+}
+
+/// The text of raw HTML: tags dropped, the few entities prose uses decoded, and the
+/// contents of `<script>` and `<style>` left out.
+fn html_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        out.push(' ');
+        let tag = &rest[open..];
+        let lower: String = tag.chars().take(7).collect::<String>().to_ascii_lowercase();
+        let skip_to = if lower.starts_with("<script") {
+            "</script>"
+        } else if lower.starts_with("<style") {
+            "</style>"
+        } else if lower.starts_with("<!--") {
+            "-->"
+        } else {
+            ">"
+        };
+        rest = match tag.to_ascii_lowercase().find(skip_to) {
+            Some(end) => &tag[end + skip_to.len()..],
+            None => "",
+        };
+    }
+    out.push_str(rest);
+    out.replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// Calls `found` with every indexable term of `text`, in order: runs of letters and
+/// digits, lower-cased, of `MIN_TERM_CHARS..=MAX_TERM_CHARS` characters, stop words
+/// left out. `search.js` cuts queries the same way.
+pub fn for_each_term(text: &str, found: &mut dyn FnMut(&str)) {
+    let mut lowered;
+    for run in text.split(|c: char| !c.is_alphanumeric()) {
+        if run.is_empty() {
+            continue;
+        }
+        // Most words are lower-case ASCII already: only the others are copied.
+        let term = if run.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+            run
+        } else {
+            lowered = run.to_lowercase();
+            lowered.as_str()
+        };
+        let length = if term.is_ascii() {
+            term.len()
+        } else {
+            term.chars().count()
+        };
+        if (MIN_TERM_CHARS..=MAX_TERM_CHARS).contains(&length)
+            && STOP_WORDS.binary_search(&term).is_err()
+        {
+            found(term);
+        }
+    }
+}
+
+/// How one term occurs in one section.
+#[derive(Default)]
+struct Occurrences {
+    in_title: bool,
+    in_heading: bool,
+    prose: u32,
+    code: u32,
+}
+
+impl Occurrences {
+    /// The posting's weight, 1 to 15: a title word outweighs a heading word, which
+    /// outweighs any amount of prose; a word seen only in code weighs least.
+    fn weight(&self) -> u8 {
+        let prose = self.prose.min(6) as u8;
+        let base = match (self.in_title, self.in_heading) {
+            (true, _) => 12,
+            (_, true) => 9,
+            _ => 0,
+        };
+        match (base, prose, self.code) {
+            (0, 0, _) => 1,
+            (0, prose, _) => 2 + prose,
+            (base, prose, _) => (base + prose.min(3)).min(15),
+        }
+    }
+}
+
+/// Every term's postings, as `(section, weight)` in section order.
+fn gather_postings(sections: &[(usize, &Section)]) -> Vec<(String, Vec<(u32, u8)>)> {
+    let weighed: Vec<Vec<(String, u8)>> = sections
+        .par_iter()
+        .map(|(_, section)| section_terms(section))
+        .collect();
+    let mut postings: HashMap<String, Vec<(u32, u8)>> = HashMap::new();
+    for (number, terms) in weighed.into_iter().enumerate() {
+        for (term, weight) in terms {
+            postings
+                .entry(term)
+                .or_default()
+                .push((number as u32, weight));
+        }
+    }
+    let mut sorted: Vec<(String, Vec<(u32, u8)>)> = postings.into_iter().collect();
+    sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    sorted
+}
+
+fn section_terms(section: &Section) -> Vec<(String, u8)> {
+    let mut found: HashMap<String, Occurrences> = HashMap::new();
+    let mut count = |text: &str, mark: fn(&mut Occurrences)| {
+        for_each_term(text, &mut |term| match found.get_mut(term) {
+            Some(occurrences) => mark(occurrences),
+            None => {
+                let mut occurrences = Occurrences::default();
+                mark(&mut occurrences);
+                found.insert(term.to_string(), occurrences);
+            }
+        });
+    };
+    count(&section.title, |o| o.in_title = true);
+    count(&section.heading, |o| o.in_heading = true);
+    count(&section.prose, |o| o.prose += 1);
+    count(&section.code, |o| o.code += 1);
+    found
+        .into_iter()
+        .map(|(term, occurrences)| (term, occurrences.weight()))
+        .collect()
+}
+
+/// The digits of [`push_varint`], in value order.
+pub const VARINT_DIGITS: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// Appends `value` as base-64 digits holding five bits each, low bits first; a digit's
+/// sixth bit says another digit follows. Values under 32 take one character.
+pub fn push_varint(out: &mut String, mut value: u64) {
+    loop {
+        let low = (value & 31) as usize;
+        value >>= 5;
+        if value == 0 {
+            out.push(VARINT_DIGITS[low] as char);
+            return;
+        }
+        out.push(VARINT_DIGITS[low | 32] as char);
+    }
+}
+
+fn encode_postings(postings: &[(u32, u8)]) -> String {
+    let mut out = String::with_capacity(postings.len() * 2);
+    let mut previous = 0u32;
+    for (section, weight) in postings {
+        let delta = u64::from(section - previous);
+        push_varint(&mut out, delta << 4 | u64::from(*weight & 15));
+        previous = *section;
+    }
+    out
+}
+
+type Shard = (String, Vec<(String, String)>);
+
+/// Puts every term in one shard, split by the terms' first character when too big,
+/// then by the next, and so on (see [`split_shard`]). Sorted by prefix; a small site
+/// gets a single shard with the empty prefix.
+fn cut_into_shards(postings: Vec<(String, Vec<(u32, u8)>)>) -> Vec<Shard> {
+    let terms = postings
+        .into_iter()
+        .map(|(term, list)| {
+            let encoded = encode_postings(&list);
+            (term, encoded)
+        })
+        .collect();
+    let mut shards = split_shard(String::new(), terms);
+    shards.sort_by(|a, b| a.0.cmp(&b.0));
+    shards
+}
+
+fn entry_bytes(terms: &[(String, String)]) -> usize {
+    terms
+        .iter()
+        .map(|(term, postings)| term.len() + postings.len() + 6)
+        .sum()
+}
+
+/// Splits a shard that is past the target size: the terms' next characters, biggest
+/// group first, get shards of their own (split again if need be) until what stays is
+/// small enough. A query word then finds all its completions in the shard of its
+/// longest prefix that has one, except when the word *is* a split prefix: completions
+/// in the longer shards show once it is typed on.
+fn split_shard(prefix: String, terms: Vec<(String, String)>) -> Vec<Shard> {
+    let depth = prefix.chars().count();
+    let mut size = entry_bytes(&terms);
+    if size <= SHARD_TARGET_BYTES || depth >= MAX_PREFIX_CHARS {
+        return vec![(prefix, terms)];
+    }
+    let mut by_next: BTreeMap<Option<char>, Vec<(String, String)>> = BTreeMap::new();
+    for entry in terms {
+        let next = entry.0.chars().nth(depth);
+        by_next.entry(next).or_default().push(entry);
+    }
+    let mut biggest_first: Vec<(char, usize)> = by_next
+        .iter()
+        .filter_map(|(next, group)| next.map(|next| (next, entry_bytes(group))))
+        .collect();
+    biggest_first.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+
+    let mut shards = Vec::new();
+    for (next, group_size) in biggest_first {
+        if size <= SHARD_TARGET_BYTES {
+            break;
+        }
+        if let Some(group) = by_next.remove(&Some(next)) {
+            shards.extend(split_shard(format!("{prefix}{next}"), group));
+            size -= group_size;
+        }
+    }
+    let kept = by_next.into_values().flatten().collect();
+    shards.push((prefix, kept));
+    shards
+}
+
+#[derive(Serialize)]
+struct TextChunk<'a> {
+    /// Pages of the chunk's sections: `[url, title]`.
+    p: Vec<(&'a str, &'a str)>,
+    /// Sections: `[page in p, anchor, heading, text]`.
+    s: Vec<(usize, &'a str, &'a str, String)>,
+}
+
+fn text_chunks<'a>(site: &'a Site, sections: &[(usize, &'a Section)]) -> Vec<TextChunk<'a>> {
+    sections
+        .chunks(CHUNK_SECTIONS)
+        .map(|chunk| {
+            let mut pages: Vec<usize> = Vec::new();
+            let mut entries = Vec::with_capacity(chunk.len());
+            for (page, section) in chunk {
+                if pages.last() != Some(page) {
+                    pages.push(*page);
+                }
+                let text = snippet_text(&section.prose);
+                entries.push((
+                    pages.len() - 1,
+                    section.anchor.as_str(),
+                    section.heading.as_str(),
+                    text,
+                ));
+            }
+            let p = pages
+                .iter()
+                .map(|page| {
+                    let page = &site.pages[*page];
+                    (page.output.as_str(), page.title.as_str())
+                })
+                .collect();
+            TextChunk { p, s: entries }
+        })
+        .collect()
+}
+
+/// The start of the prose, cut at a word boundary after at most `SNIPPET_CHARS`.
+fn snippet_text(prose: &str) -> String {
+    if prose.chars().count() <= SNIPPET_CHARS {
+        return prose.to_string();
+    }
+    let end = prose
+        .char_indices()
+        .nth(SNIPPET_CHARS)
+        .map_or(prose.len(), |(index, _)| index);
+    let cut = prose[..end].rfind(' ').unwrap_or(end);
+    format!("{}…", &prose[..cut])
+}
+
+/// The file at `path` that hands `data` to the search script as `kind` number `number`.
+fn receiving_script(path: String, kind: &str, number: usize, data: &impl Serialize) -> IndexFile {
+    let json = serde_json::to_string(data).unwrap_or_else(|_| "null".to_string());
+    let text = format!(
+        "loopbookSearch.receive(\"{kind}\",{number},{});\n",
+        escape::ascii_json(&json)
+    );
+    IndexFile { path, text }
+}
+
+/// FNV-1a over every file, as 16 hex digits: changes whenever any file changes.
+fn content_hash(files: &[IndexFile]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for file in files {
+        for byte in file.path.bytes().chain(file.text.bytes()) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn terms_of(text: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        for_each_term(text, &mut |term| found.push(term.to_string()));
+        found
+    }
+
+    #[test]
+    fn terms_are_lowercase_words_without_stop_words_or_single_letters() {
+        assert_eq!(
+            terms_of("The register_purchase call, a 404 and Ünïcode-Wörter!"),
+            ["register", "purchase", "call", "404", "ünïcode", "wörter"]
+        );
+        assert_eq!(terms_of(&"x".repeat(40)), Vec::<String>::new());
+    }
+
+    #[test]
+    fn stop_words_are_sorted_lower_case_terms() {
+        assert!(STOP_WORDS.windows(2).all(|pair| pair[0] < pair[1]));
+        assert!(STOP_WORDS.iter().all(|word| terms_of(word).is_empty()));
+    }
+
+    #[test]
+    fn varints_take_one_digit_under_32_and_more_above() {
+        let mut out = String::new();
+        for value in [0, 31, 32, 1023, 1024] {
+            push_varint(&mut out, value);
+            out.push(' ');
+        }
+        assert_eq!(out, "A f gB _f ggB ");
+    }
+
+    #[test]
+    fn postings_are_section_deltas_with_weights() {
+        // Sections 2 (weight 3) and 5 (weight 15): (2 << 4 | 3) = 35, (3 << 4 | 15) = 63.
+        let mut expected = String::new();
+        push_varint(&mut expected, 35);
+        push_varint(&mut expected, 63);
+        assert_eq!(encode_postings(&[(2, 3), (5, 15)]), expected);
+    }
+
+    #[test]
+    fn title_outweighs_heading_outweighs_prose_outweighs_code() {
+        let title = Occurrences {
+            in_title: true,
+            ..Occurrences::default()
+        };
+        let heading = Occurrences {
+            in_heading: true,
+            ..Occurrences::default()
+        };
+        let lots_of_prose = Occurrences {
+            prose: 50,
+            ..Occurrences::default()
+        };
+        let code = Occurrences {
+            code: 50,
+            ..Occurrences::default()
+        };
+        assert!(title.weight() > heading.weight());
+        assert!(heading.weight() > lots_of_prose.weight());
+        assert!(lots_of_prose.weight() > code.weight());
+        assert_eq!(code.weight(), 1);
+    }
+
+    #[test]
+    fn big_shards_split_off_their_biggest_groups_until_small_enough() {
+        let long_postings = "A".repeat(SHARD_TARGET_BYTES / 3);
+        let terms = vec![
+            ("co".to_string(), "B".to_string()),
+            ("coa".to_string(), "B".to_string()),
+            ("cod".to_string(), long_postings.clone()),
+            ("code".to_string(), long_postings.clone()),
+            ("con".to_string(), long_postings),
+        ];
+        let shards = split_shard("co".to_string(), terms);
+        let prefixes: Vec<(&str, Vec<&str>)> = shards
+            .iter()
+            .map(|(prefix, terms)| {
+                (
+                    prefix.as_str(),
+                    terms.iter().map(|(t, _)| t.as_str()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            prefixes,
+            [
+                ("cod", vec!["cod", "code"]),
+                ("co", vec!["co", "coa", "con"])
+            ]
+        );
+    }
+
+    #[test]
+    fn raw_html_gives_its_text_without_scripts() {
+        assert_eq!(
+            html_text("<h2>Using <b>URL</b> &amp; more</h2><script>var x = 1;</script>ok")
+                .split_whitespace()
+                .collect::<Vec<_>>(),
+            ["Using", "URL", "&", "more", "ok"]
+        );
+    }
+
+    #[test]
+    fn long_prose_is_cut_at_a_word() {
+        let prose = "word ".repeat(200);
+        let snippet = snippet_text(prose.trim());
+        assert!(snippet.ends_with("word…"), "{snippet}");
+        assert!(snippet.chars().count() <= SNIPPET_CHARS + 1);
+    }
+}
