@@ -3,17 +3,24 @@
 //! config → sources → parse → resolve → render → write. Each stage reports problems as
 //! diagnostics; the build goes as far as it can so that one run shows every problem,
 //! and writes nothing when any error was found.
+//!
+//! [`BuildState`] runs the stages and keeps what the next build may reuse: `serve`
+//! holds one in memory, and `build` reads it from the [cache file](cache) beside the
+//! output, so both render only the pages whose inputs changed.
+
+pub mod cache;
+pub mod state;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-use tracing::debug;
+use std::time::Duration;
 
 use crate::config::{self, Config, ConfigError};
 use crate::diagnostics::{Diagnostic, Severity, SourceMap};
 use crate::doc::FileId;
-use crate::{parse, render, resolve, sources, write};
+use crate::{sources, write};
+
+pub use state::{BuildState, Changes, WriteMode};
 
 /// What the command line can change about a build.
 #[derive(Debug, Clone, Default)]
@@ -24,20 +31,26 @@ pub struct BuildOptions {
     pub base_url: Option<String>,
     /// Warnings fail the build.
     pub strict: bool,
+    /// Build from scratch: ignore (and replace) the cache file.
+    pub no_cache: bool,
 }
 
 /// The outcome of a build that ran (whether or not the site had errors).
 #[derive(Debug)]
 pub struct BuildReport {
     pub pages: usize,
+    /// Pages resolved and rendered by this build; the others were kept.
+    pub rendered: usize,
     pub output: PathBuf,
     pub diagnostics: Vec<Diagnostic>,
     /// The files diagnostics point into; `book.toml` is file 0.
-    pub sources: SourceMap,
+    pub sources: Arc<SourceMap>,
     pub elapsed: Duration,
     /// Whether the site was written (false when it had errors).
     pub written: bool,
     pub files_written: usize,
+    /// Output paths whose bytes changed (or that are gone), sorted.
+    pub changed: Vec<String>,
 }
 
 impl BuildReport {
@@ -73,92 +86,24 @@ pub trait Progress: Sync {
 
 impl Progress for () {}
 
-/// Builds the book in `options.dir`.
+/// Builds the book in `options.dir`, incrementally when the cache file beside the
+/// output describes the output as it is.
 pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildReport, BuildError> {
-    let started = Instant::now();
     let config = load_config(options)?;
-    let source_map = SourceMap::default();
-    register_config_file(&config, &source_map);
-    let mut diagnostics = Vec::new();
-
-    let discovered = sources::discover(&config)?;
-    progress.start(discovered.pages.len());
-    debug!(pages = discovered.pages.len(), elapsed = ?started.elapsed(), "discovered sources");
-    let parsed = parse::parse_pages(&config, &discovered.pages, &source_map);
-    debug!(elapsed = ?started.elapsed(), "parsed");
-
-    let summary = read_summary(
-        &config,
-        discovered.summary.as_deref(),
-        &source_map,
-        &mut diagnostics,
-    );
-    let summary_ref = summary.as_ref().map(|(file, text)| (*file, text.as_ref()));
-    let site = resolve::resolve(&config, parsed, summary_ref, &source_map, &mut diagnostics);
-    debug!(elapsed = ?started.elapsed(), "resolved");
-
-    let output = config.output_dir();
-    let mut staging = None;
-    if let Ok(theme) = render::theme::load(&config).map_err(|found| diagnostics.extend(found)) {
-        staging = match write::Staging::begin(&output, &config.root) {
-            Ok(staging) => Some(staging),
-            Err(error) => {
-                diagnostics.push(write_problem(&error));
-                None
-            }
-        };
-        let sink: &dyn render::Sink = match &staging {
-            Some(staging) => staging,
-            None => &render::Discard,
-        };
-        for copy in discovered.static_files.iter().chain(&site.assets) {
-            if let Some(staging) = &staging {
-                staging.copy(&copy.rel, &copy.path);
-            }
-        }
-        let page_done = || progress.page_done();
-        diagnostics.extend(render::render_site(
-            &config, &site, &theme, sink, &page_done,
-        ));
+    let mut state = if options.no_cache {
+        BuildState::default()
+    } else {
+        cache::load(&config).unwrap_or_default()
+    };
+    let changes = state.take_pending_changes();
+    let report = state.rebuild(options, &changes, progress)?;
+    if report.written {
+        cache::save(&config, &state);
     }
-    debug!(elapsed = ?started.elapsed(), "rendered");
-
-    if options.strict || config.build.strict {
-        for diagnostic in &mut diagnostics {
-            diagnostic.severity = Severity::Error;
-        }
-    }
-    sort_diagnostics(&mut diagnostics, &source_map);
-    // A problem inside a file that many pages include is reported once.
-    diagnostics.dedup_by(|a, b| a.location == b.location && a.message == b.message);
-
-    // Dropping the staging folder without committing it leaves the old output as it was.
-    let has_errors = diagnostics.iter().any(Diagnostic::is_error);
-    let mut files_written = 0;
-    let mut written = false;
-    if let (false, Some(staging)) = (has_errors, staging) {
-        match staging.commit() {
-            Ok(summary) => {
-                files_written = summary.written;
-                written = true;
-            }
-            Err(error) => diagnostics.push(write_problem(&error)),
-        }
-    }
-    debug!(elapsed = ?started.elapsed(), files_written, "written");
-
-    Ok(BuildReport {
-        pages: site.pages.len(),
-        output,
-        diagnostics,
-        sources: source_map,
-        elapsed: started.elapsed(),
-        written,
-        files_written,
-    })
+    Ok(report)
 }
 
-fn write_problem(error: &write::WriteError) -> Diagnostic {
+pub(crate) fn write_problem(error: &write::WriteError) -> Diagnostic {
     Diagnostic::new(Severity::Error, None, error.to_string())
         .with_hint("choose another folder with --dest-dir or `[build] build-dir`")
 }
@@ -176,38 +121,14 @@ pub fn load_config(options: &BuildOptions) -> Result<Config, ConfigError> {
 }
 
 /// `book.toml` is always file 0, which configuration diagnostics refer to.
-fn register_config_file(config: &Config, sources: &SourceMap) -> FileId {
+pub(crate) fn register_config_file(config: &Config, sources: &SourceMap) -> FileId {
     let path = config.root.join(config::CONFIG_FILE);
     let text = std::fs::read_to_string(&path).unwrap_or_default();
     sources.add(&path, config::CONFIG_FILE.to_string(), Arc::from(text))
 }
 
-fn read_summary(
-    config: &Config,
-    path: Option<&std::path::Path>,
-    sources: &SourceMap,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Option<(FileId, Arc<str>)> {
-    let path = path?;
-    let display = parse::loader::display_path(path, &config.root);
-    match std::fs::read_to_string(path) {
-        Ok(text) => {
-            let text: Arc<str> = Arc::from(text);
-            Some((sources.add(path, display, text.clone()), text))
-        }
-        Err(error) => {
-            diagnostics.push(Diagnostic::new(
-                Severity::Error,
-                None,
-                format!("cannot read {display}: {error}"),
-            ));
-            None
-        }
-    }
-}
-
 /// Diagnostics come out by file path, then line: the same order every run.
-fn sort_diagnostics(diagnostics: &mut [Diagnostic], sources: &SourceMap) {
+pub(crate) fn sort_diagnostics(diagnostics: &mut [Diagnostic], sources: &SourceMap) {
     diagnostics.sort_by_cached_key(|diagnostic| {
         let location = diagnostic.location;
         let path = location

@@ -11,11 +11,11 @@ use std::sync::{Arc, RwLock};
 
 use annotate_snippets::renderer::DecorStyle;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::doc::{FileId, Location};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Warning,
@@ -23,7 +23,7 @@ pub enum Severity {
 }
 
 /// One problem found in the user's input.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Diagnostic {
     pub severity: Severity,
     /// Where it is; `None` for problems of the build as a whole.
@@ -105,6 +105,15 @@ impl SourceMap {
         }));
         by_path.insert(path.to_path_buf(), id);
         id
+    }
+
+    /// Forgets the text registered for `path`, so that the next [`add`](Self::add) reads
+    /// it anew under a new id. Diagnostics holding the old id still show the old text.
+    pub fn forget(&self, path: &Path) {
+        self.by_path
+            .write()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .remove(path);
     }
 
     /// The id and text of a file registered before.

@@ -3,16 +3,21 @@
 //! The pipeline, one module per stage: [`config`] reads `book.toml`; [`sources`] finds
 //! the pages; [`parse`] turns each into the shared [`doc`] model; [`resolve`] links the
 //! pages together and builds the navigation; [`render`] produces HTML through the theme;
-//! [`write`] puts the site in place atomically. [`build`] runs them in order and
-//! [`init`] starts a new book. Problems are [`diagnostics`] with a file and line.
+//! [`write`] puts the site in place atomically. [`build`] runs them in order, keeping
+//! what it may reuse for the next build ([`fingerprint`] tells what changed), and
+//! [`init`] starts a new book. `serve` (behind the default `serve` feature) builds,
+//! serves and rebuilds on every change. Problems are [`diagnostics`] with a file and line.
 
 pub mod build;
 pub mod config;
 pub mod diagnostics;
 pub mod doc;
+pub mod fingerprint;
 pub mod init;
 pub mod parse;
 pub mod render;
 pub mod resolve;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod sources;
 pub mod write;

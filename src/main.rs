@@ -58,6 +58,9 @@ enum Command {
         /// Treat warnings as errors.
         #[arg(long)]
         strict: bool,
+        /// Ignore the cache of the previous build and build every page.
+        #[arg(long)]
+        no_cache: bool,
     },
     /// Start a new book in DIR.
     Init {
@@ -91,12 +94,14 @@ fn main() -> ExitCode {
             dest_dir,
             base_url,
             strict,
+            no_cache,
         } => {
             let options = BuildOptions {
                 dir,
                 dest_dir,
                 base_url,
                 strict,
+                no_cache,
             };
             run_build(&options, &output)
         }
@@ -159,8 +164,14 @@ fn print_report(report: &BuildReport, output: &Output) -> ExitCode {
         } else {
             "; the previous output is untouched".to_string()
         };
+        let kept = report.pages - report.rendered.min(report.pages);
+        let reuse = if report.written && kept > 0 {
+            format!(" ({} rendered, {kept} unchanged)", report.rendered)
+        } else {
+            String::new()
+        };
         eprintln!(
-            "{verb} {} page{}{problems} in {:.2} s{destination}",
+            "{verb} {} page{}{reuse}{problems} in {:.2} s{destination}",
             report.pages,
             plural(report.pages),
             report.elapsed.as_secs_f64()

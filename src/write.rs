@@ -105,8 +105,26 @@ impl Staging {
         }
     }
 
-    fn try_put(&self, rel: &str, contents: &[u8]) -> Result<(), WriteError> {
+    /// Takes a file unchanged from the previous output, by a hard link, so it keeps its
+    /// modification time. The caller has checked that the previous file is the one it
+    /// recorded.
+    pub fn keep(&self, rel: &str) {
+        if let Err(error) = self.try_keep(rel) {
+            let mut first = self.first_error.lock().unwrap_or_else(|p| p.into_inner());
+            first.get_or_insert(error);
+        }
+    }
+
+    fn try_keep(&self, rel: &str) -> Result<(), WriteError> {
         let target = self.folder.join(rel);
+        self.create_parent(&target)?;
+        let previous = self.output.join(rel);
+        fs::hard_link(&previous, &target).map_err(io_error(&previous))?;
+        self.unchanged.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn create_parent(&self, target: &Path) -> Result<(), WriteError> {
         if let Some(folder) = target.parent() {
             let known = self
                 .created
@@ -121,6 +139,12 @@ impl Staging {
                     .insert(folder.into());
             }
         }
+        Ok(())
+    }
+
+    fn try_put(&self, rel: &str, contents: &[u8]) -> Result<(), WriteError> {
+        let target = self.folder.join(rel);
+        self.create_parent(&target)?;
         let previous = self.output.join(rel);
         let unchanged = fs::metadata(&previous).is_ok_and(|m| m.len() == contents.len() as u64)
             && fs::read(&previous).is_ok_and(|old| old == contents);
@@ -163,6 +187,101 @@ impl Drop for Staging {
         if !self.committed {
             let _ = fs::remove_dir_all(&self.folder);
         }
+    }
+}
+
+/// Updates an existing output folder file by file. Each file is written beside its final
+/// name and renamed over it, so a reader sees the old file or the new one, never half of
+/// one; the set of files is only consistent once [`finish`](InPlace::finish) returns,
+/// which is why `serve` holds requests back meanwhile.
+pub struct InPlace {
+    output: PathBuf,
+    written: AtomicUsize,
+    first_error: Mutex<Option<WriteError>>,
+}
+
+impl InPlace {
+    /// Checks that `output` is a folder loopbook wrote before.
+    pub fn begin(output: &Path, book_root: &Path) -> Result<InPlace, WriteError> {
+        check_output_folder(output, book_root)?;
+        if !output.join(MARKER).is_file() {
+            return Err(WriteError::Foreign(output.to_path_buf()));
+        }
+        Ok(InPlace {
+            output: output.to_path_buf(),
+            written: AtomicUsize::new(0),
+            first_error: Mutex::new(None),
+        })
+    }
+
+    /// Writes one file (path relative to the output, `/`-separated).
+    pub fn put(&self, rel: &str, contents: &[u8]) {
+        let result = self.try_put(rel, contents);
+        self.note(result);
+    }
+
+    /// Copies a file into the site.
+    pub fn copy(&self, rel: &str, source: &Path) {
+        let result = fs::read(source)
+            .map_err(io_error(source))
+            .and_then(|bytes| self.try_put(rel, &bytes));
+        self.note(result);
+    }
+
+    /// Removes a file the site no longer has, and the folders it leaves empty.
+    pub fn remove(&self, rel: &str) {
+        let path = self.output.join(rel);
+        match fs::remove_file(&path) {
+            Err(error) if error.kind() != io::ErrorKind::NotFound => {
+                self.note(Err(io_error(&path)(error)));
+                return;
+            }
+            _ => {}
+        }
+        let mut folder = path.parent();
+        while let Some(dir) = folder {
+            // Stops at the first folder that still holds something (or the output root).
+            if dir == self.output || fs::remove_dir(dir).is_err() {
+                break;
+            }
+            folder = dir.parent();
+        }
+    }
+
+    fn try_put(&self, rel: &str, contents: &[u8]) -> Result<(), WriteError> {
+        let target = self.output.join(rel);
+        let folder = target.parent().unwrap_or(&self.output);
+        fs::create_dir_all(folder).map_err(io_error(folder))?;
+        let name = target
+            .file_name()
+            .map_or("file".into(), |n| n.to_string_lossy().into_owned());
+        let temporary = folder.join(format!(".{name}.loopbook-new"));
+        fs::write(&temporary, contents).map_err(io_error(&temporary))?;
+        fs::rename(&temporary, &target).map_err(io_error(&target))?;
+        self.written.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn note(&self, result: Result<(), WriteError>) {
+        if let Err(error) = result {
+            let mut first = self.first_error.lock().unwrap_or_else(|p| p.into_inner());
+            first.get_or_insert(error);
+        }
+    }
+
+    /// Reports the first failure, if any.
+    pub fn finish(self) -> Result<WriteSummary, WriteError> {
+        if let Some(error) = self
+            .first_error
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner())
+        {
+            return Err(error);
+        }
+        Ok(WriteSummary {
+            written: self.written.into_inner(),
+            unchanged: 0,
+        })
     }
 }
 

@@ -1,10 +1,12 @@
 //! Render stage: every page through the theme's templates, in parallel, plus the files
 //! the theme itself contributes.
 //!
-//! Steps per page: render the document body to HTML, build the sidebar branch this page
-//! needs (top-level entries and the open path to the page, never the whole tree), fill
-//! a [`PageContext`] and render `page.html`. Then the site-wide files: `404.html`, the
-//! theme's assets and the highlighting stylesheet under `theme/`.
+//! Steps per page: build the page's [`Frame`] (the sidebar branch it needs — top-level
+//! entries and the open path to the page, never the whole tree — and its previous/next
+//! links), render the document body to HTML, fill a `PageContext` and render
+//! `page.html`. Then the site-wide files: `404.html`, the theme's assets and the
+//! highlighting stylesheet under `theme/`. An incremental build computes every frame
+//! but renders only the pages whose inputs changed.
 
 pub mod escape;
 pub mod highlight;
@@ -66,11 +68,21 @@ impl Sink for Discard {
     fn put(&self, _: &str, _: &[u8]) {}
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Hash)]
 struct SiteContext<'a> {
     title: &'a str,
     language: &'a str,
     description: Option<&'a str>,
+}
+
+impl<'a> SiteContext<'a> {
+    fn of(config: &'a Config) -> Self {
+        SiteContext {
+            title: config.book.title.as_deref().unwrap_or("Documentation"),
+            language: &config.book.language,
+            description: config.book.description.as_deref(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -83,13 +95,13 @@ struct PageInfo<'a> {
     toc: Vec<html::TocEntry>,
 }
 
-#[derive(Serialize)]
-struct PageLink {
+#[derive(Serialize, Hash)]
+pub struct PageLink {
     title: String,
     url: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Hash)]
 struct NavItem {
     title: String,
     url: Option<String>,
@@ -104,15 +116,63 @@ struct NavItem {
 #[derive(Serialize)]
 struct PageContext<'a> {
     site: &'a SiteContext<'a>,
-    root: String,
+    root: &'a str,
     page: PageInfo<'a>,
-    prev: Option<PageLink>,
-    next: Option<PageLink>,
-    nav: Vec<NavItem>,
+    prev: &'a Option<PageLink>,
+    next: &'a Option<PageLink>,
+    nav: &'a [NavItem],
     loopbook_version: &'static str,
 }
 
-/// Renders every page and the theme's own files into `sink`; returns the problems.
+/// What a page's template receives besides its own body: where it sits in the site.
+/// Two builds that give a page the same document and the same frame render it to the
+/// same bytes, so the frame's fingerprint is part of what decides whether a page is kept.
+#[derive(Hash)]
+pub struct Frame {
+    root: String,
+    title: String,
+    description: Option<String>,
+    source: String,
+    url: String,
+    prev: Option<PageLink>,
+    next: Option<PageLink>,
+    nav: Vec<NavItem>,
+}
+
+/// The frame of every page, in page order.
+pub fn frames(site: &Site) -> Vec<Frame> {
+    let node_of_page = site.nav.node_of_page();
+    (0..site.pages.len())
+        .into_par_iter()
+        .map(|number| frame(site, number, node_of_page.get(&number).copied()))
+        .collect()
+}
+
+fn frame(site: &Site, number: usize, node: Option<usize>) -> Frame {
+    let page = &site.pages[number];
+    let link_to = |other: usize| PageLink {
+        title: site.pages[other].title.clone(),
+        url: urls::relative_link(&page.output, &site.pages[other].output),
+    };
+    Frame {
+        root: urls::root_prefix(&page.output),
+        title: page.title.clone(),
+        description: page.description.clone(),
+        source: page.source.rel.clone(),
+        url: page.output.clone(),
+        prev: page.previous.map(link_to),
+        next: page.next.map(link_to),
+        nav: sidebar(&site.nav, site, number, node),
+    }
+}
+
+/// A fingerprint of what every page shares: the site's own settings in the templates.
+pub fn site_fingerprint(config: &Config) -> u64 {
+    crate::fingerprint::of(&(SiteContext::of(config), env!("CARGO_PKG_VERSION")))
+}
+
+/// Renders every page that carries a document, and the theme's own files, into `sink`;
+/// returns the problems.
 pub fn render_site(
     config: &Config,
     site: &Site,
@@ -120,98 +180,106 @@ pub fn render_site(
     sink: &dyn Sink,
     progress: &(dyn Fn() + Sync),
 ) -> Vec<Diagnostic> {
-    let site_context = SiteContext {
-        title: config.book.title.as_deref().unwrap_or("Documentation"),
-        language: &config.book.language,
-        description: config.book.description.as_deref(),
-    };
-    let node_of_page = site.nav.node_of_page();
-
+    let frames = frames(site);
     let mut diagnostics: Vec<Diagnostic> = (0..site.pages.len())
         .into_par_iter()
+        .filter(|number| site.pages[*number].document.is_some())
         .flat_map_iter(|number| {
-            let node = node_of_page.get(&number).copied();
-            let (file, diagnostics) = render_page(site, number, node, &site_context, theme);
-            if let Some(file) = file {
-                sink.put(&file.path, &file.contents);
+            let page = &site.pages[number];
+            let document = page.document.as_ref().unwrap_or(&EMPTY_DOCUMENT);
+            let (file, diagnostics) = render_page(config, &frames[number], document, theme);
+            if let Some(contents) = file {
+                sink.put(&page.output, &contents);
             }
             progress();
             diagnostics
         })
         .collect();
 
-    match render_not_found(config, &site_context, theme) {
-        Ok(file) => sink.put(&file.path, &file.contents),
-        Err(diagnostic) => diagnostics.push(diagnostic),
+    let (files, site_diagnostics) = site_files(config, theme);
+    diagnostics.extend(site_diagnostics);
+    for file in files {
+        sink.put(&file.path, &file.contents);
     }
-    for (name, bytes) in &theme.assets {
-        sink.put(&format!("theme/{name}"), bytes);
-    }
-    sink.put("theme/highlight.css", highlight::stylesheet().as_bytes());
     diagnostics
 }
 
-fn render_page(
-    site: &Site,
-    number: usize,
-    node: Option<usize>,
-    site_context: &SiteContext<'_>,
-    theme: &Theme,
-) -> (Option<OutputFile>, Vec<Diagnostic>) {
-    let page = &site.pages[number];
-    let body = html::render_document(&page.document);
-    let mut diagnostics = body.diagnostics;
+static EMPTY_DOCUMENT: crate::doc::Document = crate::doc::Document {
+    title: None,
+    description: None,
+    blocks: Vec::new(),
+};
 
-    let link_to = |other: usize| PageLink {
-        title: site.pages[other].title.clone(),
-        url: urls::relative_link(&page.output, &site.pages[other].output),
-    };
+/// Renders one page's document in its frame: the bytes of its output file, or `None`
+/// when the template failed (reported in the diagnostics).
+pub fn render_page(
+    config: &Config,
+    frame: &Frame,
+    document: &crate::doc::Document,
+    theme: &Theme,
+) -> (Option<Vec<u8>>, Vec<Diagnostic>) {
+    let body = html::render_document(document);
+    let mut diagnostics = body.diagnostics;
+    let site_context = SiteContext::of(config);
     let context = PageContext {
-        site: site_context,
-        root: urls::root_prefix(&page.output),
+        site: &site_context,
+        root: &frame.root,
         page: PageInfo {
-            title: &page.title,
-            description: page.description.as_deref(),
+            title: &frame.title,
+            description: frame.description.as_deref(),
             content: body.html,
-            source: &page.source.rel,
-            url: &page.output,
+            source: &frame.source,
+            url: &frame.url,
             toc: body.toc,
         },
-        prev: page.previous.map(link_to),
-        next: page.next.map(link_to),
-        nav: sidebar(&site.nav, site, number, node),
+        prev: &frame.prev,
+        next: &frame.next,
+        nav: &frame.nav,
         loopbook_version: env!("CARGO_PKG_VERSION"),
     };
 
     let rendered = tera::Context::from_serialize(&context)
         .and_then(|context| theme.templates.render("page.html", &context));
     match rendered {
-        Ok(html) => (
-            Some(OutputFile {
-                path: page.output.clone(),
-                contents: html.into_bytes(),
-            }),
-            diagnostics,
-        ),
+        Ok(html) => (Some(html.into_bytes()), diagnostics),
         Err(error) => {
             let mut diagnostic = theme::template_error(&error);
-            diagnostic.message = format!("{} (rendering {})", diagnostic.message, page.source.rel);
+            diagnostic.message = format!("{} (rendering {})", diagnostic.message, frame.source);
             diagnostics.push(diagnostic);
             (None, diagnostics)
         }
     }
 }
 
-fn render_not_found(
-    config: &Config,
-    site_context: &SiteContext<'_>,
-    theme: &Theme,
-) -> Result<OutputFile, Diagnostic> {
+/// The files the theme contributes whatever the pages: `404.html`, the theme's assets
+/// and the highlighting stylesheet.
+pub fn site_files(config: &Config, theme: &Theme) -> (Vec<OutputFile>, Vec<Diagnostic>) {
+    let mut files = Vec::new();
+    let mut diagnostics = Vec::new();
+    match render_not_found(config, theme) {
+        Ok(file) => files.push(file),
+        Err(diagnostic) => diagnostics.push(diagnostic),
+    }
+    for (name, bytes) in &theme.assets {
+        files.push(OutputFile {
+            path: format!("theme/{name}"),
+            contents: bytes.to_vec(),
+        });
+    }
+    files.push(OutputFile {
+        path: "theme/highlight.css".to_string(),
+        contents: highlight::stylesheet().as_bytes().to_vec(),
+    });
+    (files, diagnostics)
+}
+
+fn render_not_found(config: &Config, theme: &Theme) -> Result<OutputFile, Diagnostic> {
     // The 404 page is served at any depth, so its links are absolute under the base URL.
     let root = config.build.base_url.clone();
+    let site_context = SiteContext::of(config);
     let context = PageContext {
-        site: site_context,
-        root,
+        site: &site_context,
+        root: &root,
         page: PageInfo {
             title: "Page not found",
             description: None,
@@ -220,9 +288,9 @@ fn render_not_found(
             url: "404.html",
             toc: Vec::new(),
         },
-        prev: None,
-        next: None,
-        nav: Vec::new(),
+        prev: &None,
+        next: &None,
+        nav: &[],
         loopbook_version: env!("CARGO_PKG_VERSION"),
     };
     let html = tera::Context::from_serialize(&context)

@@ -25,6 +25,8 @@ pub struct Theme {
     pub assets: BTreeMap<String, Cow<'static, [u8]>>,
     /// Every theme file read from the book folder, for rebuilding when one changes.
     pub files: Vec<PathBuf>,
+    /// A fingerprint of every template's name and text.
+    pub fingerprint: u64,
 }
 
 /// Loads the configured theme over the embedded default.
@@ -76,6 +78,7 @@ pub fn load(config: &Config) -> Result<Theme, Vec<Diagnostic>> {
         return Err(diagnostics);
     }
 
+    let fingerprint = crate::fingerprint::of(&templates);
     let mut tera = Tera::new();
     tera.autoescape_on([".html", ".xml"]);
     if let Err(error) = tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t))) {
@@ -85,6 +88,7 @@ pub fn load(config: &Config) -> Result<Theme, Vec<Diagnostic>> {
         templates: tera,
         assets,
         files,
+        fingerprint,
     })
 }
 

@@ -1,0 +1,794 @@
+//! What one build keeps for the next: the site's dependency graph.
+//!
+//! Every output file is a function of recorded inputs. For a page those are the files
+//! its parse read (source, includes, literal includes, each with its fingerprint), the
+//! site-wide [`Fact`]s its resolution looked up (labels, page titles and URLs, images,
+//! the navigation), its [`Frame`](crate::render::Frame) (sidebar, previous/next, where
+//! it sits), the configuration and the theme. Their fingerprints combine into the page's
+//! key; a page whose key is the one recorded for the file on disk is kept as it is,
+//! any other page is parsed if needed, resolved and rendered again. Outputs nobody keys
+//! (the 404 page, theme assets) are made again every build and rewritten only when their
+//! bytes differ. When in doubt, a page is rendered: a missing record, a changed
+//! configuration or an output file that is not the one recorded all count as doubt.
+//!
+//! Steps of [`BuildState::rebuild`]: load the configuration (a different one starts
+//! from nothing); re-fingerprint the files that may have changed; reload the theme if
+//! one of its files did; parse the pages whose files changed; index the site from every
+//! page's outline; compute each page's frame and key; resolve and render the pages whose
+//! key changed; then write, keeping everything else.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Instant, UNIX_EPOCH};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use tracing::debug;
+
+use super::{BuildError, BuildOptions, BuildReport, Progress, load_config};
+use crate::config::{self, Config};
+use crate::diagnostics::{Diagnostic, Severity, SourceMap};
+use crate::doc::{Document, FileId};
+use crate::fingerprint::{self, Fingerprinter};
+use crate::render::{self, Frame, theme::Theme};
+use crate::resolve::{self, Fact, Outline, PageInput, Site};
+use crate::sources::{self, PageSource, StaticFile};
+use crate::{parse, write};
+
+/// Which input files may have changed since the last build.
+#[derive(Debug, Clone)]
+pub enum Changes {
+    /// Anything may have: every recorded file is fingerprinted again.
+    Unknown,
+    /// Only these paths (what a file watcher reported).
+    Paths(BTreeSet<PathBuf>),
+}
+
+impl Changes {
+    fn includes(&self, path: &Path) -> bool {
+        match self {
+            Changes::Unknown => true,
+            Changes::Paths(paths) => paths.contains(path),
+        }
+    }
+
+    fn touches_folder(&self, folder: &Path) -> bool {
+        match self {
+            Changes::Unknown => true,
+            Changes::Paths(paths) => paths.iter().any(|path| path.starts_with(folder)),
+        }
+    }
+}
+
+/// How a build puts its files on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteMode {
+    /// A staging folder swapped in whole (`build`): all or nothing.
+    Staging,
+    /// Changed files renamed into the existing output one by one (`serve`, which holds
+    /// requests back meanwhile). The first build of a state still stages.
+    InPlace,
+}
+
+/// What a page's parse left: enough to index it without its document.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct PageRecord {
+    pub(super) path: PathBuf,
+    pub(super) file: FileId,
+    /// Every file the parse read, with its fingerprint then.
+    pub(super) files: Vec<(PathBuf, u64)>,
+    pub(super) outline: Outline,
+    pub(super) diagnostics: Vec<Diagnostic>,
+    /// The lookups the last resolution of this document made; `None` until resolved.
+    pub(super) facts: Option<Vec<Fact>>,
+}
+
+/// What is on disk for one output file, and what it was made from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct OutputRecord {
+    /// The fingerprint of its inputs; `None` for files made again every build.
+    pub(super) key: Option<u64>,
+    pub(super) contents: u64,
+    pub(super) len: u64,
+    /// Modification time in nanoseconds, to notice a file changed behind our back.
+    pub(super) modified: u64,
+    /// The resolution's and the renderer's diagnostics, reported again when kept.
+    pub(super) diagnostics: Vec<Diagnostic>,
+    /// Images the page needs copied.
+    pub(super) assets: Vec<StaticFile>,
+}
+
+/// State carried from one build of a book to the next.
+pub struct BuildState {
+    pub(super) config_key: u64,
+    pub(super) sources: Arc<SourceMap>,
+    /// The fingerprint of every file a page read, as last read.
+    pub(super) files: HashMap<PathBuf, u64>,
+    /// Page records by source path relative to the source folder.
+    pub(super) pages: HashMap<String, PageRecord>,
+    /// Parsed (unresolved) documents, kept only when [`BuildState::keep_documents`].
+    documents: HashMap<String, Document>,
+    /// What the output folder holds, by output path.
+    pub(super) outputs: BTreeMap<String, OutputRecord>,
+    /// The folder `outputs` describes.
+    pub(super) output_dir: Option<PathBuf>,
+    theme: Option<(Theme, u64)>,
+    /// Documents stay in memory between builds (`serve`); else pages that must be
+    /// rendered again but did not change are parsed again.
+    pub keep_documents: bool,
+    pub write_mode: WriteMode,
+    /// Changes found while loading the state (from the cache file), for the next build.
+    pub(super) pending: Option<Changes>,
+}
+
+impl Default for BuildState {
+    fn default() -> Self {
+        BuildState {
+            config_key: 0,
+            sources: Arc::new(SourceMap::default()),
+            files: HashMap::new(),
+            pages: HashMap::new(),
+            documents: HashMap::new(),
+            outputs: BTreeMap::new(),
+            output_dir: None,
+            theme: None,
+            keep_documents: false,
+            write_mode: WriteMode::Staging,
+            pending: None,
+        }
+    }
+}
+
+/// One output file as this build plans it.
+enum Planned {
+    /// Made by this build.
+    Fresh {
+        contents: Vec<u8>,
+        key: Option<u64>,
+        diagnostics: Vec<Diagnostic>,
+        assets: Vec<StaticFile>,
+    },
+    /// The file on disk is what this build would make.
+    Kept,
+    /// Copied from a source file; `key` fingerprints the source's size and time.
+    Copy { source: PathBuf, key: u64 },
+}
+
+impl BuildState {
+    /// The changes noticed when the state was loaded; [`Changes::Unknown`] otherwise.
+    pub fn take_pending_changes(&mut self) -> Changes {
+        self.pending.take().unwrap_or(Changes::Unknown)
+    }
+
+    /// Builds the book, reusing whatever the recorded inputs say is still valid.
+    pub fn rebuild(
+        &mut self,
+        options: &BuildOptions,
+        changes: &Changes,
+        progress: &dyn Progress,
+    ) -> Result<BuildReport, BuildError> {
+        let started = Instant::now();
+        let config = load_config(options)?;
+        let config_key = config_fingerprint(&config);
+        let mut changes = changes.clone();
+        if config_key != self.config_key {
+            self.start_over(&config, config_key);
+            changes = Changes::Unknown;
+        }
+        let mut diagnostics = Vec::new();
+
+        let discovered = sources::discover(&config)?;
+        self.refresh_files(&changes);
+        let theme_key = self.refresh_theme(&config, &changes, &mut diagnostics);
+        debug!(elapsed = ?started.elapsed(), "checked inputs");
+
+        self.parse_changed(&config, &discovered.pages);
+        debug!(elapsed = ?started.elapsed(), "parsed changed pages");
+
+        let summary = self.read_summary(&config, discovered.summary.as_deref(), &mut diagnostics);
+        let summary_ref = summary.as_ref().map(|(file, text)| (*file, text.as_ref()));
+        let inputs = discovered
+            .pages
+            .iter()
+            .filter_map(|page| self.page_input(page))
+            .collect();
+        let mut site = resolve::index(&config, inputs, summary_ref, &mut diagnostics);
+        let frames = render::frames(&site);
+        debug!(elapsed = ?started.elapsed(), "indexed");
+
+        let base_key = fingerprint::of(&(config_key, theme_key, render::site_fingerprint(&config)));
+        let keys: Vec<Option<u64>> = (0..site.pages.len())
+            .into_par_iter()
+            .map(|number| self.page_key(base_key, &site, number, &frames[number]))
+            .collect();
+        let render_list: Vec<usize> = (0..site.pages.len())
+            .filter(|number| !self.can_keep(&site.pages[*number].output, keys[*number]))
+            .collect();
+        progress.start(render_list.len());
+        self.attach_documents(&config, &mut site, &render_list);
+        debug!(elapsed = ?started.elapsed(), rendering = render_list.len(), "planned");
+
+        let mut planned = self.render_pages(&config, &mut site, base_key, &frames, progress);
+        if let Some((theme, _)) = &self.theme {
+            let (files, site_diagnostics) = render::site_files(&config, theme);
+            diagnostics.extend(site_diagnostics);
+            for file in files {
+                let fresh = Planned::Fresh {
+                    contents: file.contents,
+                    key: None,
+                    diagnostics: Vec::new(),
+                    assets: Vec::new(),
+                };
+                planned.insert(file.path, fresh);
+            }
+        }
+        self.plan_copies(&site, &discovered.static_files, &mut planned);
+        debug!(elapsed = ?started.elapsed(), "rendered");
+
+        for page in &discovered.pages {
+            if let Some(record) = self.pages.get(&page.rel) {
+                diagnostics.extend(record.diagnostics.iter().cloned());
+            }
+        }
+        for output in planned.values() {
+            if let Planned::Fresh {
+                diagnostics: found, ..
+            } = output
+            {
+                diagnostics.extend(found.iter().cloned());
+            }
+        }
+        for (path, output) in &planned {
+            if let (Planned::Kept, Some(record)) = (output, self.outputs.get(path)) {
+                diagnostics.extend(record.diagnostics.iter().cloned());
+            }
+        }
+        if options.strict || config.build.strict {
+            for diagnostic in &mut diagnostics {
+                diagnostic.severity = Severity::Error;
+            }
+        }
+        super::sort_diagnostics(&mut diagnostics, &self.sources);
+        // A problem inside a file that many pages include is reported once.
+        diagnostics.dedup_by(|a, b| a.location == b.location && a.message == b.message);
+
+        let output = config.output_dir();
+        let has_errors = diagnostics.iter().any(Diagnostic::is_error) || self.theme.is_none();
+        let mut report = BuildReport {
+            pages: site.pages.len(),
+            rendered: render_list.len(),
+            output: output.clone(),
+            diagnostics,
+            sources: self.sources.clone(),
+            elapsed: started.elapsed(),
+            written: false,
+            files_written: 0,
+            changed: Vec::new(),
+        };
+        if !has_errors {
+            match self.write(&config, planned) {
+                Ok((files_written, changed)) => {
+                    report.written = true;
+                    report.files_written = files_written;
+                    report.changed = changed;
+                }
+                Err(error) => report.diagnostics.push(super::write_problem(&error)),
+            }
+        }
+        if !self.keep_documents {
+            self.documents.clear();
+        }
+        debug!(elapsed = ?started.elapsed(), files_written = report.files_written, "written");
+        report.elapsed = started.elapsed();
+        Ok(report)
+    }
+
+    /// A new configuration invalidates everything but the knowledge of what is on disk.
+    fn start_over(&mut self, config: &Config, config_key: u64) {
+        self.config_key = config_key;
+        self.sources = Arc::new(SourceMap::default());
+        super::register_config_file(config, &self.sources);
+        self.files.clear();
+        self.pages.clear();
+        self.documents.clear();
+        self.theme = None;
+    }
+
+    /// Re-fingerprints the recorded files that may have changed; the source map forgets
+    /// the ones that did, so the pages that read them read them anew.
+    fn refresh_files(&mut self, changes: &Changes) {
+        let suspects: Vec<PathBuf> = self
+            .files
+            .keys()
+            .filter(|path| changes.includes(path))
+            .cloned()
+            .collect();
+        let fresh: Vec<(PathBuf, u64)> = suspects
+            .into_par_iter()
+            .map(|path| {
+                let print = fingerprint::of_file(&path);
+                (path, print)
+            })
+            .collect();
+        for (path, print) in fresh {
+            if self.files.insert(path.clone(), print) != Some(print) {
+                self.sources.forget(&path);
+            }
+        }
+    }
+
+    /// Loads the theme when it is not loaded or one of its files changed; returns its
+    /// fingerprint (0 when it failed to load, which fails the build).
+    fn refresh_theme(
+        &mut self,
+        config: &Config,
+        changes: &Changes,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> u64 {
+        let folder = config.root.join("themes").join(&config.build.theme);
+        if self.theme.is_none() || changes.touches_folder(&folder) {
+            self.theme = match render::theme::load(config) {
+                Ok(theme) => {
+                    let key = theme_fingerprint(&theme);
+                    Some((theme, key))
+                }
+                Err(found) => {
+                    diagnostics.extend(found);
+                    None
+                }
+            };
+        }
+        self.theme.as_ref().map_or(0, |(_, key)| *key)
+    }
+
+    /// Parses every page that is new or one of whose files changed, and forgets pages
+    /// that are gone.
+    fn parse_changed(&mut self, config: &Config, pages: &[PageSource]) {
+        let present: BTreeSet<&str> = pages.iter().map(|page| page.rel.as_str()).collect();
+        self.pages.retain(|rel, _| present.contains(rel.as_str()));
+        self.documents
+            .retain(|rel, _| present.contains(rel.as_str()));
+
+        let stale: Vec<PageSource> = pages
+            .iter()
+            .filter(|page| !self.is_current(page))
+            .cloned()
+            .collect();
+        self.parse(config, &stale);
+    }
+
+    fn is_current(&self, page: &PageSource) -> bool {
+        let Some(record) = self.pages.get(&page.rel) else {
+            return false;
+        };
+        record.path == page.path
+            && record
+                .files
+                .iter()
+                .all(|(path, print)| self.files.get(path) == Some(print))
+    }
+
+    fn parse(&mut self, config: &Config, pages: &[PageSource]) {
+        if pages.is_empty() {
+            return;
+        }
+        for page in pages {
+            self.sources.forget(&page.path);
+        }
+        let parsed = parse::parse_pages(config, pages, &self.sources);
+        for page in parsed {
+            let files: Vec<(PathBuf, u64)> = page
+                .dependencies
+                .iter()
+                .map(|path| {
+                    let print = self
+                        .sources
+                        .lookup(path)
+                        .map_or(fingerprint::ABSENT, |(_, text)| {
+                            fingerprint::of_bytes(text.as_bytes())
+                        });
+                    (path.clone(), print)
+                })
+                .collect();
+            for (path, print) in &files {
+                self.files.insert(path.clone(), *print);
+            }
+            let record = PageRecord {
+                path: page.source.path.clone(),
+                file: page.file,
+                files,
+                outline: Outline::of(&page.document),
+                diagnostics: page.diagnostics,
+                facts: None,
+            };
+            self.pages.insert(page.source.rel.clone(), record);
+            self.documents.insert(page.source.rel, page.document);
+        }
+    }
+
+    fn page_input(&self, page: &PageSource) -> Option<PageInput> {
+        let record = self.pages.get(&page.rel)?;
+        Some(PageInput {
+            source: page.clone(),
+            file: record.file,
+            outline: record.outline.clone(),
+            document: None,
+            dependencies: record.files.iter().map(|(path, _)| path.clone()).collect(),
+            // The records' diagnostics are reported by the build itself.
+            diagnostics: Vec::new(),
+        })
+    }
+
+    /// `SUMMARY.md`, read every build (its text decides the navigation).
+    fn read_summary(
+        &self,
+        config: &Config,
+        path: Option<&Path>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Option<(FileId, Arc<str>)> {
+        let path = path?;
+        let display = parse::loader::display_path(path, &config.root);
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                if let Some((_, known)) = self.sources.lookup(path)
+                    && *known != *text
+                {
+                    self.sources.forget(path);
+                }
+                let text: Arc<str> = Arc::from(text);
+                Some((self.sources.add(path, display, text.clone()), text))
+            }
+            Err(error) => {
+                diagnostics.push(Diagnostic::new(
+                    Severity::Error,
+                    None,
+                    format!("cannot read {display}: {error}"),
+                ));
+                None
+            }
+        }
+    }
+
+    /// The fingerprint of everything page `number` is made from; `None` when its last
+    /// resolution is unknown, so it must be resolved and rendered.
+    fn page_key(&self, base_key: u64, site: &Site, number: usize, frame: &Frame) -> Option<u64> {
+        let page = &site.pages[number];
+        let record = self.pages.get(&page.source.rel)?;
+        let facts = record.facts.as_ref()?;
+        Some(key_from(base_key, record, site, facts, frame))
+    }
+
+    /// Whether the file on disk at `output` is the one a page with `key` renders to.
+    fn can_keep(&self, output: &str, key: Option<u64>) -> bool {
+        let Some(record) = self.outputs.get(output) else {
+            return false;
+        };
+        key.is_some() && record.key == key && self.on_disk_as_recorded(output, record)
+    }
+
+    fn on_disk_as_recorded(&self, output: &str, record: &OutputRecord) -> bool {
+        let Some(dir) = self.output_dir.as_deref() else {
+            return false;
+        };
+        let Ok(metadata) = std::fs::metadata(dir.join(output)) else {
+            return false;
+        };
+        metadata.len() == record.len && modified_nanos(&metadata) == record.modified
+    }
+
+    /// Gives the pages to render their documents: kept in memory, or parsed again.
+    fn attach_documents(&mut self, config: &Config, site: &mut Site, render_list: &[usize]) {
+        let missing: Vec<PageSource> = render_list
+            .iter()
+            .map(|number| &site.pages[*number].source)
+            .filter(|source| !self.documents.contains_key(&source.rel))
+            .cloned()
+            .collect();
+        self.parse(config, &missing);
+        for number in render_list {
+            let page = &mut site.pages[*number];
+            page.document = self.documents.get(&page.source.rel).cloned();
+        }
+    }
+
+    /// Resolves and renders the pages that carry a document; plans every page's output.
+    fn render_pages(
+        &mut self,
+        config: &Config,
+        site: &mut Site,
+        base_key: u64,
+        frames: &[Frame],
+        progress: &dyn Progress,
+    ) -> BTreeMap<String, Planned> {
+        let resolutions = resolve::resolve_documents(config, site, &self.sources);
+        for (number, resolution) in &resolutions {
+            let rel = &site.pages[*number].source.rel;
+            if let Some(record) = self.pages.get_mut(rel) {
+                record.facts = Some(resolution.facts.clone());
+            }
+        }
+
+        let mut planned: BTreeMap<String, Planned> = site
+            .pages
+            .iter()
+            .filter(|page| page.document.is_none())
+            .map(|page| (page.output.clone(), Planned::Kept))
+            .collect();
+        let theme = self.theme.as_ref().map(|(theme, _)| theme);
+        let state = &*self;
+        let site = &*site;
+        let rendered: Vec<(String, Planned)> = resolutions
+            .into_par_iter()
+            .map(|(number, resolution)| {
+                let page = &site.pages[number];
+                let record = state.pages.get(&page.source.rel);
+                let key = record.map(|record| {
+                    key_from(base_key, record, site, &resolution.facts, &frames[number])
+                });
+                let mut diagnostics = resolution.diagnostics;
+                let mut contents = Vec::new();
+                if let (Some(theme), Some(document)) = (theme, &page.document) {
+                    let (bytes, found) =
+                        render::render_page(config, &frames[number], document, theme);
+                    diagnostics.extend(found);
+                    contents = bytes.unwrap_or_default();
+                }
+                progress.page_done();
+                let fresh = Planned::Fresh {
+                    contents,
+                    key,
+                    diagnostics,
+                    assets: resolution.assets,
+                };
+                (page.output.clone(), fresh)
+            })
+            .collect();
+        planned.extend(rendered);
+        planned
+    }
+
+    /// Static files and the images pages use, copied unless the copy on disk is current.
+    fn plan_copies(
+        &self,
+        site: &Site,
+        static_files: &[StaticFile],
+        planned: &mut BTreeMap<String, Planned>,
+    ) {
+        let mut copies: BTreeSet<StaticFile> = static_files.iter().cloned().collect();
+        for (path, output) in planned.iter() {
+            match output {
+                Planned::Fresh { assets, .. } => copies.extend(assets.iter().cloned()),
+                Planned::Kept => {
+                    if let Some(record) = self.outputs.get(path) {
+                        copies.extend(record.assets.iter().cloned());
+                    }
+                }
+                Planned::Copy { .. } => {}
+            }
+        }
+        // Pages win over copies of the same path, as they did when written after them.
+        let pages: BTreeSet<&str> = site.pages.iter().map(|page| page.output.as_str()).collect();
+        for copy in copies {
+            if pages.contains(copy.rel.as_str()) {
+                continue;
+            }
+            let key = copy_fingerprint(&copy.path);
+            let plan = if self.can_keep(&copy.rel, Some(key)) {
+                Planned::Kept
+            } else {
+                Planned::Copy {
+                    source: copy.path,
+                    key,
+                }
+            };
+            planned.insert(copy.rel, plan);
+        }
+    }
+
+    /// Writes the planned outputs and records what is now on disk; returns how many
+    /// files were written and which output paths changed.
+    fn write(
+        &mut self,
+        config: &Config,
+        planned: BTreeMap<String, Planned>,
+    ) -> Result<(usize, Vec<String>), write::WriteError> {
+        let output = config.output_dir();
+        let in_place = self.write_mode == WriteMode::InPlace
+            && self.output_dir.as_deref() == Some(output.as_path())
+            && !self.outputs.is_empty()
+            && output.join(write::MARKER).is_file();
+        let previous = std::mem::take(&mut self.outputs);
+        let result = if in_place {
+            write_in_place(&output, &config.root, &planned, &previous)
+        } else {
+            write_staged(&output, &config.root, &planned, &previous)
+        };
+        let files_written = match result {
+            Ok(written) => written,
+            Err(error) => {
+                // Nothing certain is known about the output now: keep nothing from it.
+                self.output_dir = None;
+                return Err(error);
+            }
+        };
+        self.output_dir = Some(output.clone());
+        let changed = changed_outputs(&planned, &previous);
+        self.outputs = record_outputs(&output, planned, &previous);
+        Ok((files_written, changed))
+    }
+}
+
+/// The output paths whose bytes differ from the previous build, and those gone.
+fn changed_outputs(
+    planned: &BTreeMap<String, Planned>,
+    previous: &BTreeMap<String, OutputRecord>,
+) -> Vec<String> {
+    let mut changed: Vec<String> = planned
+        .iter()
+        .filter(|(path, output)| match output {
+            Planned::Fresh { contents, .. } => previous
+                .get(*path)
+                .is_none_or(|record| record.contents != fingerprint::of_bytes(contents)),
+            Planned::Kept => false,
+            Planned::Copy { .. } => true,
+        })
+        .map(|(path, _)| path.clone())
+        .collect();
+    changed.extend(
+        previous
+            .keys()
+            .filter(|path| !planned.contains_key(*path))
+            .cloned(),
+    );
+    changed.sort();
+    changed
+}
+
+fn write_staged(
+    output: &Path,
+    book_root: &Path,
+    planned: &BTreeMap<String, Planned>,
+    previous: &BTreeMap<String, OutputRecord>,
+) -> Result<usize, write::WriteError> {
+    let staging = write::Staging::begin(output, book_root)?;
+    planned.par_iter().for_each(|(path, output)| match output {
+        Planned::Fresh { contents, .. } => staging.put(path, contents),
+        Planned::Kept if previous.contains_key(path) => staging.keep(path),
+        Planned::Kept => {}
+        Planned::Copy { source, .. } => staging.copy(path, source),
+    });
+    staging.commit().map(|summary| summary.written)
+}
+
+fn write_in_place(
+    output: &Path,
+    book_root: &Path,
+    planned: &BTreeMap<String, Planned>,
+    previous: &BTreeMap<String, OutputRecord>,
+) -> Result<usize, write::WriteError> {
+    let writer = write::InPlace::begin(output, book_root)?;
+    planned
+        .par_iter()
+        .for_each(|(path, planned)| match planned {
+            Planned::Fresh { contents, .. } => {
+                let same = previous.get(path).is_some_and(|record| {
+                    record.contents == fingerprint::of_bytes(contents)
+                        && std::fs::metadata(output.join(path)).is_ok_and(|metadata| {
+                            metadata.len() == record.len
+                                && modified_nanos(&metadata) == record.modified
+                        })
+                });
+                if !same {
+                    writer.put(path, contents);
+                }
+            }
+            Planned::Kept => {}
+            Planned::Copy { source, .. } => writer.copy(path, source),
+        });
+    for path in previous.keys().filter(|path| !planned.contains_key(*path)) {
+        writer.remove(path);
+    }
+    writer.finish().map(|summary| summary.written)
+}
+
+/// The records of what the output folder holds after a successful write.
+fn record_outputs(
+    output: &Path,
+    planned: BTreeMap<String, Planned>,
+    previous: &BTreeMap<String, OutputRecord>,
+) -> BTreeMap<String, OutputRecord> {
+    planned
+        .into_par_iter()
+        .filter_map(|(path, plan)| {
+            let metadata = std::fs::metadata(output.join(&path)).ok()?;
+            let (len, modified) = (metadata.len(), modified_nanos(&metadata));
+            let record = match plan {
+                Planned::Fresh {
+                    contents,
+                    key,
+                    diagnostics,
+                    assets,
+                } => OutputRecord {
+                    key,
+                    contents: fingerprint::of_bytes(&contents),
+                    len,
+                    modified,
+                    diagnostics,
+                    assets,
+                },
+                Planned::Kept => {
+                    let mut record = previous.get(&path)?.clone();
+                    record.len = len;
+                    record.modified = modified;
+                    record
+                }
+                Planned::Copy { key, .. } => OutputRecord {
+                    key: Some(key),
+                    contents: key,
+                    len,
+                    modified,
+                    diagnostics: Vec::new(),
+                    assets: Vec::new(),
+                },
+            };
+            Some((path, record))
+        })
+        .collect()
+}
+
+/// Combines the fingerprints of a page's inputs into its key.
+fn key_from(base_key: u64, record: &PageRecord, site: &Site, facts: &[Fact], frame: &Frame) -> u64 {
+    let mut hasher = Fingerprinter::default();
+    base_key.hash(&mut hasher);
+    record.files.hash(&mut hasher);
+    for fact in facts {
+        fact.hash(&mut hasher);
+        site.fact_value(fact).hash(&mut hasher);
+    }
+    frame.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// The configuration as the pages see it: the text of `book.toml`, the command line's
+/// overrides, the book's place and loopbook's version.
+pub(super) fn config_fingerprint(config: &Config) -> u64 {
+    let text = std::fs::read(config.root.join(config::CONFIG_FILE)).unwrap_or_default();
+    fingerprint::of(&(
+        text,
+        &config.root,
+        &config.build.build_dir,
+        &config.build.base_url,
+        env!("CARGO_PKG_VERSION"),
+    ))
+}
+
+fn theme_fingerprint(theme: &Theme) -> u64 {
+    let mut hasher = Fingerprinter::default();
+    for (name, bytes) in &theme.assets {
+        (name, bytes.as_ref()).hash(&mut hasher);
+    }
+    theme.fingerprint.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// A copied file is known by its size and modification time, so a build never reads
+/// large static files only to find them unchanged.
+fn copy_fingerprint(path: &Path) -> u64 {
+    let metadata = std::fs::metadata(path).ok();
+    let facts = metadata
+        .as_ref()
+        .map(|metadata| (metadata.len(), modified_nanos(metadata)));
+    fingerprint::of(&(path, facts))
+}
+
+pub(super) fn modified_nanos(metadata: &std::fs::Metadata) -> u64 {
+    metadata
+        .modified()
+        .ok()
+        .and_then(|time| time.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |duration| {
+            u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
+        })
+}
