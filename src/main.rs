@@ -62,6 +62,28 @@ enum Command {
         #[arg(long)]
         no_cache: bool,
     },
+    /// Build, serve on 127.0.0.1, rebuild on every change and reload the browser.
+    #[cfg(feature = "serve")]
+    Serve {
+        /// The folder holding book.toml.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The address to listen on; anything but 127.0.0.1 exposes the site.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: std::net::IpAddr,
+        #[arg(long, default_value_t = 3000)]
+        port: u16,
+        /// Open the site in the default browser.
+        #[arg(long)]
+        open: bool,
+        /// Poll for changes instead of using file-system notifications (network drives,
+        /// containers, or when the inotify watch limit is reached).
+        #[arg(long)]
+        poll: bool,
+        /// Write the site here instead of `[build] build-dir`.
+        #[arg(long)]
+        dest_dir: Option<PathBuf>,
+    },
     /// Start a new book in DIR.
     Init {
         #[arg(default_value = ".")]
@@ -105,6 +127,29 @@ fn main() -> ExitCode {
             };
             run_build(&options, &output)
         }
+        #[cfg(feature = "serve")]
+        Command::Serve {
+            dir,
+            host,
+            port,
+            open,
+            poll,
+            dest_dir,
+        } => {
+            let options = loopbook::serve::ServeOptions {
+                build: BuildOptions {
+                    dir,
+                    dest_dir,
+                    ..BuildOptions::default()
+                },
+                host,
+                port,
+                open,
+                poll,
+                color: output.color,
+            };
+            run_serve(&options, &output)
+        }
         Command::Init { dir } => run_init(&dir, &output),
     }
 }
@@ -134,6 +179,24 @@ fn run_build(options: &BuildOptions, output: &Output) -> ExitCode {
         Err(loopbook::build::BuildError::Config(error)) => print_config_error(&error, output),
         Err(error) => {
             eprintln!("error: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(feature = "serve")]
+fn run_serve(options: &loopbook::serve::ServeOptions, output: &Output) -> ExitCode {
+    use loopbook::serve::ServeError;
+    match loopbook::serve::serve(options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(ServeError::Build(loopbook::build::BuildError::Config(error))) => {
+            print_config_error(&error, output)
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            if let Some(hint) = error.hint() {
+                eprintln!("help: {hint}");
+            }
             ExitCode::from(2)
         }
     }

@@ -157,6 +157,13 @@ enum Planned {
 }
 
 impl BuildState {
+    /// Every file a page read (or tried to), sorted: what a watcher must watch.
+    pub fn dependency_paths(&self) -> Vec<PathBuf> {
+        let mut paths: Vec<PathBuf> = self.files.keys().cloned().collect();
+        paths.sort();
+        paths
+    }
+
     /// The changes noticed when the state was loaded; [`Changes::Unknown`] otherwise.
     pub fn take_pending_changes(&mut self) -> Changes {
         self.pending.take().unwrap_or(Changes::Unknown)
