@@ -230,6 +230,10 @@ pub fn locate(output: &Path, prefix: &str, request_path: &str) -> Located {
 
     let mut path = output.join(&relative);
     if path.is_dir() {
+        // Folders are never listed: one without an index page does not exist.
+        if !path.join("index.html").is_file() {
+            return Located::Missing;
+        }
         if !decoded.is_empty() && !decoded.ends_with('/') {
             return Located::Folder;
         }
@@ -294,9 +298,8 @@ fn redirect(location: &str) -> Response {
 
 /// Adds the reload script before `</body>` (or at the end of a page without one).
 pub fn inject_script(mut html: Vec<u8>, prefix: &str) -> Vec<u8> {
-    let tag = format!(
-        "<script src=\"{prefix}__loopbook/reload.js\" data-root=\"{prefix}\"></script>"
-    );
+    let tag =
+        format!("<script src=\"{prefix}__loopbook/reload.js\" data-root=\"{prefix}\"></script>");
     let closing = b"</body>";
     let at = html
         .windows(closing.len())
@@ -390,8 +393,11 @@ mod tests {
     #[test]
     fn no_request_path_leaves_the_output_folder() {
         let (_dir, output) = site();
-        std::os::unix::fs::symlink(output.parent().unwrap().join("secret.txt"), output.join("link.txt"))
-            .unwrap();
+        std::os::unix::fs::symlink(
+            output.parent().unwrap().join("secret.txt"),
+            output.join("link.txt"),
+        )
+        .unwrap();
         for attempt in [
             "/../secret.txt",
             "/%2e%2e/secret.txt",
@@ -421,8 +427,14 @@ mod tests {
 
     #[test]
     fn content_types_follow_extensions() {
-        assert_eq!(content_type(Path::new("a.html")), "text/html; charset=utf-8");
-        assert_eq!(content_type(Path::new("x/y.CSS")), "text/css; charset=utf-8");
+        assert_eq!(
+            content_type(Path::new("a.html")),
+            "text/html; charset=utf-8"
+        );
+        assert_eq!(
+            content_type(Path::new("x/y.CSS")),
+            "text/css; charset=utf-8"
+        );
         assert_eq!(content_type(Path::new("s.svg")), "image/svg+xml");
         assert_eq!(content_type(Path::new("blob")), "application/octet-stream");
     }

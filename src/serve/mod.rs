@@ -111,7 +111,11 @@ pub fn serve(options: &ServeOptions) -> Result<(), ServeError> {
         build::cache::save(&config, &state);
     }
 
-    let url = format!("http://{}{}", SocketAddr::new(options.host, options.port), shared.prefix);
+    let url = format!(
+        "http://{}{}",
+        SocketAddr::new(options.host, options.port),
+        shared.prefix
+    );
     eprintln!("Serving {url} (Ctrl-C to stop)");
     if !options.host.is_loopback() {
         eprintln!("warning: {} is reachable from other machines", options.host);
@@ -261,8 +265,11 @@ impl RebuildLoop {
             .is_some();
         match &message {
             Message::Problems(problems) => {
-                *self.shared.problems.lock().unwrap_or_else(|p| p.into_inner()) =
-                    Some(problems.clone());
+                *self
+                    .shared
+                    .problems
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner()) = Some(problems.clone());
             }
             Message::Reload(_) if had_problems => {
                 let _ = self.shared.messages.send(Message::Clear);
@@ -345,7 +352,11 @@ fn problems_of_error(error: &BuildError) -> Problems {
             diagnostics,
         }) => {
             let sources = SourceMap::default();
-            sources.add(path, crate::config::CONFIG_FILE.to_string(), text.as_str().into());
+            sources.add(
+                path,
+                crate::config::CONFIG_FILE.to_string(),
+                text.as_str().into(),
+            );
             diagnostics
                 .iter()
                 .map(|diagnostic| problem(diagnostic, &sources))
@@ -392,7 +403,11 @@ fn print_error(error: &BuildError, color: bool) {
             diagnostics,
         }) => {
             let sources = SourceMap::default();
-            sources.add(path, crate::config::CONFIG_FILE.to_string(), text.as_str().into());
+            sources.add(
+                path,
+                crate::config::CONFIG_FILE.to_string(),
+                text.as_str().into(),
+            );
             for diagnostic in diagnostics {
                 eprintln!("{}\n", sources.render(diagnostic, color));
             }
@@ -420,7 +435,10 @@ mod tests {
         let taken = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = taken.local_addr().unwrap().port();
         let error = bind("127.0.0.1".parse().unwrap(), port).unwrap_err();
-        assert_eq!(error.to_string(), format!("port {port} on 127.0.0.1 is already in use"));
+        assert_eq!(
+            error.to_string(),
+            format!("port {port} on 127.0.0.1 is already in use")
+        );
         assert!(error.hint().unwrap().contains("--port"));
     }
 }

@@ -143,7 +143,12 @@ impl BookWatcher {
     /// of which may live outside the usual folders.
     pub fn update(&mut self, config: &Config, dependencies: &[PathBuf]) -> Result<(), WatchError> {
         let wanted = folders_to_watch(config, dependencies, &self.ignore.output);
-        for (path, recursive) in self.watched.difference(&wanted).cloned().collect::<Vec<_>>() {
+        for (path, recursive) in self
+            .watched
+            .difference(&wanted)
+            .cloned()
+            .collect::<Vec<_>>()
+        {
             let _ = match &mut self.debouncer {
                 WatcherKind::Native(debouncer) => debouncer.unwatch(&path),
                 WatcherKind::Poll(debouncer) => debouncer.unwatch(&path),
@@ -207,7 +212,13 @@ fn folders_to_watch(
         config.root.join("themes").join(&config.build.theme),
         config.root.join(&config.placements.dir),
     ];
-    trees.extend(config.build.extra_watch_dirs.iter().map(|dir| config.root.join(dir)));
+    trees.extend(
+        config
+            .build
+            .extra_watch_dirs
+            .iter()
+            .map(|dir| config.root.join(dir)),
+    );
     if config.root.join("themes").is_dir() {
         folders.insert((config.root.join("themes"), false));
     }
@@ -304,7 +315,9 @@ impl Ignore {
             ancestor
                 .file_name()
                 .and_then(|name| name.to_str())
-                .is_some_and(|name| name.contains(".loopbook-staging-") || name.contains(".loopbook-old-"))
+                .is_some_and(|name| {
+                    name.contains(".loopbook-staging-") || name.contains(".loopbook-old-")
+                })
         });
         in_staging || is_editor_temporary(path)
     }
@@ -417,7 +430,10 @@ mod tests {
     #[test]
     fn an_atomic_save_is_one_change_to_the_saved_file() {
         let events = [
-            event(EventKind::Create(CreateKind::File), &["/book/content/.a.md.tmp1"]),
+            event(
+                EventKind::Create(CreateKind::File),
+                &["/book/content/.a.md.tmp1"],
+            ),
             event(
                 EventKind::Modify(ModifyKind::Data(DataChange::Any)),
                 &["/book/content/.a.md.tmp1"],
@@ -436,7 +452,14 @@ mod tests {
 
     #[test]
     fn editor_temporaries_are_ignored() {
-        for name in ["a.md.swp", "a.md~", "4913", ".#a.md", "#a.md#", "a.md___jb_tmp___"] {
+        for name in [
+            "a.md.swp",
+            "a.md~",
+            "4913",
+            ".#a.md",
+            "#a.md#",
+            "a.md___jb_tmp___",
+        ] {
             assert!(is_editor_temporary(Path::new(name)), "{name}");
         }
         assert!(!is_editor_temporary(Path::new("a.md")));
@@ -471,10 +494,7 @@ mod tests {
         }
         let mut folders = BTreeSet::new();
         add_tree(&root.join("src"), &root.join("src/_build"), &mut folders);
-        let expected = BTreeSet::from([
-            (root.join("src"), false),
-            (root.join("src/guide"), true),
-        ]);
+        let expected = BTreeSet::from([(root.join("src"), false), (root.join("src/guide"), true)]);
         assert_eq!(folders, expected);
     }
 }
