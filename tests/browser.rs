@@ -58,3 +58,20 @@ fn theme_copy_button_and_dark_mode_work_in_a_browser() {
         &[public.to_str().unwrap(), "getting-started/quickstart.html"],
     );
 }
+
+#[cfg(feature = "serve")]
+#[test]
+fn serve_reloads_on_save_keeps_scroll_and_shows_the_overlay_in_a_browser() {
+    let book = Book::empty();
+    let filler: String = (0..60)
+        .map(|n| format!("Paragraph {n} of text that makes the page long enough to scroll.\n\n"))
+        .collect();
+    book.write("book.toml", "[book]\ntitle = \"Live\"\n").write(
+        "content/index.md",
+        &format!("# Live\n\n{filler}The word MARKER-ONE is here.\n\n{filler}"),
+    );
+    let server = common::serve::Server::start(&book);
+    let url = format!("http://127.0.0.1:{}/index.html", server.port);
+    let source = book.path().join("content/index.md");
+    run_check("serve", &[&url, source.to_str().unwrap()]);
+}

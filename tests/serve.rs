@@ -7,131 +7,13 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant, SystemTime};
 
-use common::{Book, files_under, loopbook};
-
-const WAIT: Duration = Duration::from_secs(30);
-
-/// A running `loopbook serve`; killed when dropped.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Server {
-    fn start(book: &Book) -> Server {
-        let port = free_port();
-        let child = Command::new(env!("CARGO_BIN_EXE_loopbook"))
-            .args(["--color", "never", "serve", "--port", &port.to_string()])
-            .arg(book.path())
-            .env_remove("LOOPBOOK_LOG")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("loopbook serve starts");
-        let server = Server { child, port };
-        let started = Instant::now();
-        while server.try_get("/__loopbook/status").is_none() {
-            assert!(
-                started.elapsed() < WAIT,
-                "serve did not answer within {WAIT:?}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        server
-    }
-
-    fn try_get(&self, path: &str) -> Option<Response> {
-        request(self.port, path)
-    }
-
-    fn get(&self, path: &str) -> Response {
-        self.try_get(path)
-            .unwrap_or_else(|| panic!("no answer for {path}"))
-    }
-
-    fn status(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.get("/__loopbook/status").body).unwrap()
-    }
-
-    fn rebuilds(&self) -> u64 {
-        self.status()["rebuilds"].as_u64().unwrap()
-    }
-
-    /// Waits until the server has run `count` rebuilds in all.
-    fn wait_for_rebuilds(&self, count: u64) {
-        let started = Instant::now();
-        while self.rebuilds() < count {
-            assert!(started.elapsed() < WAIT, "no rebuild within {WAIT:?}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-struct Response {
-    status: u16,
-    headers: String,
-    body: Vec<u8>,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A plain HTTP/1.1 GET with the path sent exactly as given.
-fn request(port: u16, path: &str) -> Option<Response> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream.set_read_timeout(Some(WAIT)).ok()?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).ok()?;
-    let split = raw.windows(4).position(|window| window == b"\r\n\r\n")?;
-    let headers = String::from_utf8_lossy(&raw[..split]).to_lowercase();
-    let status = headers.split_whitespace().nth(1)?.parse().ok()?;
-    let mut body = raw[split + 4..].to_vec();
-    if headers.contains("transfer-encoding: chunked") {
-        body = dechunk(&body);
-    }
-    Some(Response {
-        status,
-        headers,
-        body,
-    })
-}
-
-fn dechunk(mut body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(end) = body.windows(2).position(|window| window == b"\r\n") {
-        let size =
-            usize::from_str_radix(std::str::from_utf8(&body[..end]).unwrap().trim(), 16).unwrap();
-        if size == 0 {
-            break;
-        }
-        out.extend_from_slice(&body[end + 2..end + 2 + size]);
-        body = &body[end + 2 + size + 2..];
-    }
-    out
-}
+use common::{Book, WAIT, files_under, loopbook, serve::Server};
 
 const SCRIPT_TAG: &str = "<script src=\"/__loopbook/reload.js\" data-root=\"/\"></script>";
 
