@@ -209,7 +209,21 @@ pub fn parse(root: &Path, path: &Path, text: String) -> Result<Config, ConfigErr
     };
 
     let mut diagnostics = Vec::new();
-    let variables = variables_as_text(&raw.variables, &text, &mut diagnostics);
+    let mut variables = variables_as_text(&raw.variables, &text, &mut diagnostics);
+    // An mdBook keeps loopbook's variables under `[preprocessor.loopbook]` (mdBook 0.5
+    // refuses unknown top-level tables); `[variables]` wins where both name a value.
+    let preprocessor_variables = raw
+        .preprocessor
+        .get("loopbook")
+        .and_then(|table| table.get("variables"))
+        .and_then(toml::Value::as_table);
+    if let Some(table) = preprocessor_variables {
+        let values: BTreeMap<String, toml::Value> =
+            table.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        for (name, value) in variables_as_text(&values, &text, &mut diagnostics) {
+            variables.entry(name).or_insert(value);
+        }
+    }
     check_values(&raw, &text, &mut diagnostics);
     if !diagnostics.is_empty() {
         return Err(ConfigError::Invalid {
@@ -487,6 +501,18 @@ mod tests {
         let config = parse_text("[variables]\nsite_id = \"abc\"\nversion = 4\n").unwrap();
         assert_eq!(config.variables["site_id"], "abc");
         assert_eq!(config.variables["version"], "4");
+    }
+
+    #[test]
+    fn an_mdbooks_preprocessor_variables_count_and_top_level_ones_win() {
+        let config = parse_text(
+            "[variables]\nsite_id = \"top\"\n\
+             [preprocessor.loopbook]\ncommand = \"loopbook mdbook\"\n\
+             [preprocessor.loopbook.variables]\nsite_id = \"nested\"\nregion = \"eu\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.variables["site_id"], "top");
+        assert_eq!(config.variables["region"], "eu");
     }
 
     #[test]

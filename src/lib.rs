@@ -14,6 +14,7 @@ pub mod diagnostics;
 pub mod doc;
 pub mod fingerprint;
 pub mod init;
+pub mod mdbook;
 pub mod parse;
 pub mod render;
 pub mod resolve;

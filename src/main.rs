@@ -89,6 +89,17 @@ enum Command {
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
+    /// Run as an mdBook preprocessor (`command = "loopbook mdbook"`).
+    Mdbook {
+        #[command(subcommand)]
+        action: Option<MdbookAction>,
+    },
+}
+
+#[derive(Subcommand)]
+enum MdbookAction {
+    /// Exit 0 when loopbook can preprocess for RENDERER, 1 otherwise.
+    Supports { renderer: String },
 }
 
 /// How to print: colors on or off, and how chatty.
@@ -151,6 +162,16 @@ fn main() -> ExitCode {
             run_serve(&options, &output)
         }
         Command::Init { dir } => run_init(&dir, &output),
+        Command::Mdbook { action: None } => run_mdbook(&output),
+        Command::Mdbook {
+            action: Some(MdbookAction::Supports { renderer }),
+        } => {
+            if loopbook::mdbook::supports(&renderer) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
     }
 }
 
@@ -301,6 +322,35 @@ fn run_init(dir: &Path, output: &Output) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Reads mdBook's JSON from standard input and writes the book to standard output.
+/// Diagnostics go to standard error; an error makes mdBook's build fail.
+fn run_mdbook(output: &Output) -> ExitCode {
+    let mut input = String::new();
+    if let Err(error) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut input) {
+        eprintln!("error: cannot read mdBook's input: {error}");
+        return ExitCode::from(1);
+    }
+    let processed = match loopbook::mdbook::process(&input) {
+        Ok(processed) => processed,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(1);
+        }
+    };
+    for diagnostic in &processed.diagnostics {
+        if output.quiet && !diagnostic.is_error() {
+            continue;
+        }
+        eprintln!("{}\n", processed.sources.render(diagnostic, output.color));
+    }
+    if processed.has_errors() {
+        eprintln!("loopbook: the book has errors; mdBook stops here");
+        return ExitCode::from(1);
+    }
+    println!("{}", processed.book);
+    ExitCode::SUCCESS
 }
 
 fn plural(count: usize) -> &'static str {
