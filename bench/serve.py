@@ -93,7 +93,13 @@ class ReloadListener:
     def __init__(self, kind, port, path):
         self.times = []
         self.condition = threading.Condition()
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+        self.kind, self.port, self.path = kind, port, path
+        self.connect()
+        threading.Thread(target=self.run, daemon=True).start()
+
+    def connect(self):
+        kind, path = self.kind, self.path
+        self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=TIMEOUT)
         if kind == "sse":
             request = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                        "Accept: text/event-stream\r\n\r\n")
@@ -103,8 +109,6 @@ class ReloadListener:
                        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
                        "Sec-WebSocket-Version: 13\r\n\r\n")
         self.sock.sendall(request.encode())
-        self.kind = kind
-        threading.Thread(target=self.run, daemon=True).start()
 
     def note(self):
         with self.condition:
@@ -118,9 +122,17 @@ class ReloadListener:
             try:
                 chunk = self.sock.recv(65536)
             except OSError:
-                return
+                chunk = b""
             if not chunk:
-                return
+                # mdbook closes its socket after each reload (the page reconnects when
+                # it reloads): connect again, as the page would.
+                try:
+                    self.connect()
+                    self.sock.settimeout(None)
+                except OSError:
+                    return
+                buffer = b""
+                continue
             buffer += chunk
             if self.kind == "sse":
                 while b"event: reload\n" in buffer:
@@ -214,6 +226,9 @@ def edit(scenario, files, run, tool):
 
 
 def bench_serve(tool, binary, book, files, runs):
+    if tool == "mdbook":
+        # A full rebuild per edit: a few runs tell the story.
+        runs = min(runs, 3)
     port = free_port()
     if tool == "loopbook":
         argv = [binary, "--color", "never", "-q", "serve", "--port", str(port), str(book)]

@@ -20,7 +20,7 @@ use crate::diagnostics::{Diagnostic, Severity, SourceMap};
 use crate::doc::FileId;
 use crate::{sources, write};
 
-pub use state::{BuildState, Changes, WriteMode};
+pub use state::{BuildState, Changes};
 
 /// What the command line can change about a build.
 #[derive(Debug, Clone, Default)]

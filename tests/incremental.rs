@@ -114,3 +114,19 @@ fn an_output_file_changed_by_hand_is_rendered_again() {
     assert_eq!(rendered(&run.stderr), Some(1), "{}", run.stderr);
     assert_eq!(book.output_files(), clean_build(&book));
 }
+
+#[test]
+fn an_interrupted_update_makes_the_next_build_a_full_one() {
+    let book = Book::fixture("features");
+    book.build(&[]).expect_success();
+    // What a build killed while renaming files into place leaves beside the output.
+    let journal = book.path().join(".public.loopbook-journal");
+    std::fs::write(&journal, "guide.html\n").unwrap();
+    std::fs::write(book.path().join("public/guide.html"), "half").unwrap();
+
+    let run = book.build(&[]);
+    run.expect_success();
+    assert_eq!(rendered(&run.stderr), None, "a full build: {}", run.stderr);
+    assert!(!journal.exists());
+    assert_eq!(book.output_files(), clean_build(&book));
+}

@@ -25,7 +25,7 @@ use crate::doc::FileId;
 use crate::fingerprint;
 
 /// Bumped whenever the layout below changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 #[derive(Serialize, Deserialize)]
 struct CacheFile {
@@ -36,6 +36,8 @@ struct CacheFile {
     /// The source map's files in id order: `FileId(i)` in the records is `sources[i]`.
     sources: Vec<PathBuf>,
     files: Vec<(PathBuf, u64)>,
+    shape: u64,
+    frame_prints: BTreeMap<String, u64>,
     pages: BTreeMap<String, PageRecord>,
     outputs: BTreeMap<String, OutputRecord>,
 }
@@ -56,6 +58,10 @@ pub fn cache_path(config: &Config) -> PathBuf {
 /// book; the changed files come back as the state's pending changes.
 pub fn load(config: &Config) -> Option<BuildState> {
     let path = cache_path(config);
+    if crate::write::journal_path(&config.output_dir()).exists() {
+        debug!("an update of the output was interrupted: building everything");
+        return None;
+    }
     let bytes = std::fs::read(&path).ok()?;
     let cache: CacheFile = match serde_json::from_slice(&bytes) {
         Ok(cache) => cache,
@@ -131,6 +137,8 @@ fn restore(config: &Config, cache: CacheFile) -> BuildState {
     state.pages = pages.into_iter().collect();
     state.outputs = outputs;
     state.output_dir = Some(cache.output);
+    state.shape = cache.shape;
+    state.frame_prints = cache.frame_prints.into_iter().collect();
     state.pending = Some(Changes::Paths(changed));
     state
 }
@@ -172,6 +180,12 @@ pub fn save(config: &Config, state: &BuildState) {
             files.sort();
             files
         },
+        shape: state.shape,
+        frame_prints: state
+            .frame_prints
+            .iter()
+            .map(|(path, print)| (path.clone(), *print))
+            .collect(),
         pages: state
             .pages
             .iter()

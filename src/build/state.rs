@@ -32,7 +32,7 @@ use crate::config::{self, Config};
 use crate::diagnostics::{Diagnostic, Severity, SourceMap};
 use crate::doc::{Document, FileId};
 use crate::fingerprint::{self, Fingerprinter};
-use crate::render::{self, Frame, theme::Theme};
+use crate::render::{self, theme::Theme};
 use crate::resolve::{self, Fact, Outline, PageInput, Site};
 use crate::sources::{self, PageSource, StaticFile};
 use crate::{parse, write};
@@ -60,16 +60,6 @@ impl Changes {
             Changes::Paths(paths) => paths.iter().any(|path| path.starts_with(folder)),
         }
     }
-}
-
-/// How a build puts its files on disk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WriteMode {
-    /// A staging folder swapped in whole (`build`): all or nothing.
-    Staging,
-    /// Changed files renamed into the existing output one by one (`serve`, which holds
-    /// requests back meanwhile). The first build of a state still stages.
-    InPlace,
 }
 
 /// What a page's parse left: enough to index it without its document.
@@ -114,11 +104,14 @@ pub struct BuildState {
     pub(super) outputs: BTreeMap<String, OutputRecord>,
     /// The folder `outputs` describes.
     pub(super) output_dir: Option<PathBuf>,
+    /// The [site shape](render::site_shape) the frame fingerprints were computed for.
+    pub(super) shape: u64,
+    /// Each page's frame fingerprint, by output path.
+    pub(super) frame_prints: HashMap<String, u64>,
     theme: Option<(Theme, u64)>,
     /// Documents stay in memory between builds (`serve`); else pages that must be
     /// rendered again but did not change are parsed again.
     pub keep_documents: bool,
-    pub write_mode: WriteMode,
     /// Changes found while loading the state (from the cache file), for the next build.
     pub(super) pending: Option<Changes>,
 }
@@ -133,9 +126,10 @@ impl Default for BuildState {
             documents: HashMap::new(),
             outputs: BTreeMap::new(),
             output_dir: None,
+            shape: 0,
+            frame_prints: HashMap::new(),
             theme: None,
             keep_documents: false,
-            write_mode: WriteMode::Staging,
             pending: None,
         }
     }
@@ -202,22 +196,22 @@ impl BuildState {
             .filter_map(|page| self.page_input(page))
             .collect();
         let mut site = resolve::index(&config, inputs, summary_ref, &mut diagnostics);
-        let frames = render::frames(&site);
+        self.refresh_frame_prints(&site);
         debug!(elapsed = ?started.elapsed(), "indexed");
 
         let base_key = fingerprint::of(&(config_key, theme_key, render::site_fingerprint(&config)));
-        let keys: Vec<Option<u64>> = (0..site.pages.len())
-            .into_par_iter()
-            .map(|number| self.page_key(base_key, &site, number, &frames[number]))
-            .collect();
         let render_list: Vec<usize> = (0..site.pages.len())
-            .filter(|number| !self.can_keep(&site.pages[*number].output, keys[*number]))
+            .into_par_iter()
+            .filter(|number| {
+                let key = self.page_key(base_key, &site, *number);
+                !self.can_keep(&site.pages[*number].output, key)
+            })
             .collect();
         progress.start(render_list.len());
         self.attach_documents(&config, &mut site, &render_list);
         debug!(elapsed = ?started.elapsed(), rendering = render_list.len(), "planned");
 
-        let mut planned = self.render_pages(&config, &mut site, base_key, &frames, progress);
+        let mut planned = self.render_pages(&config, &mut site, base_key, progress);
         if let Some((theme, _)) = &self.theme {
             let (files, site_diagnostics) = render::site_files(&config, theme);
             diagnostics.extend(site_diagnostics);
@@ -458,12 +452,36 @@ impl BuildState {
         }
     }
 
+    /// Fingerprints every page's frame again, unless the site's shape is the one they
+    /// were computed for (then every frame is the same as before).
+    fn refresh_frame_prints(&mut self, site: &Site) {
+        let shape = render::site_shape(site);
+        let known = shape == self.shape
+            && site
+                .pages
+                .iter()
+                .all(|page| self.frame_prints.contains_key(&page.output));
+        if known {
+            return;
+        }
+        let node_of_page = site.nav.node_of_page();
+        self.frame_prints = (0..site.pages.len())
+            .into_par_iter()
+            .map(|number| {
+                let frame = render::frame(site, number, &node_of_page);
+                (site.pages[number].output.clone(), fingerprint::of(&frame))
+            })
+            .collect();
+        self.shape = shape;
+    }
+
     /// The fingerprint of everything page `number` is made from; `None` when its last
     /// resolution is unknown, so it must be resolved and rendered.
-    fn page_key(&self, base_key: u64, site: &Site, number: usize, frame: &Frame) -> Option<u64> {
+    fn page_key(&self, base_key: u64, site: &Site, number: usize) -> Option<u64> {
         let page = &site.pages[number];
         let record = self.pages.get(&page.source.rel)?;
         let facts = record.facts.as_ref()?;
+        let frame = *self.frame_prints.get(&page.output)?;
         Some(key_from(base_key, record, site, facts, frame))
     }
 
@@ -506,7 +524,6 @@ impl BuildState {
         config: &Config,
         site: &mut Site,
         base_key: u64,
-        frames: &[Frame],
         progress: &dyn Progress,
     ) -> BTreeMap<String, Planned> {
         let resolutions = resolve::resolve_documents(config, site, &self.sources);
@@ -526,19 +543,20 @@ impl BuildState {
         let theme = self.theme.as_ref().map(|(theme, _)| theme);
         let state = &*self;
         let site = &*site;
+        let node_of_page = site.nav.node_of_page();
         let rendered: Vec<(String, Planned)> = resolutions
             .into_par_iter()
             .map(|(number, resolution)| {
                 let page = &site.pages[number];
+                let frame = render::frame(site, number, &node_of_page);
+                let frame_print = fingerprint::of(&frame);
                 let record = state.pages.get(&page.source.rel);
-                let key = record.map(|record| {
-                    key_from(base_key, record, site, &resolution.facts, &frames[number])
-                });
+                let key = record
+                    .map(|record| key_from(base_key, record, site, &resolution.facts, frame_print));
                 let mut diagnostics = resolution.diagnostics;
                 let mut contents = Vec::new();
                 if let (Some(theme), Some(document)) = (theme, &page.document) {
-                    let (bytes, found) =
-                        render::render_page(config, &frames[number], document, theme);
+                    let (bytes, found) = render::render_page(config, &frame, document, theme);
                     diagnostics.extend(found);
                     contents = bytes.unwrap_or_default();
                 }
@@ -602,15 +620,16 @@ impl BuildState {
         planned: BTreeMap<String, Planned>,
     ) -> Result<(usize, Vec<String>), write::WriteError> {
         let output = config.output_dir();
-        let in_place = self.write_mode == WriteMode::InPlace
-            && self.output_dir.as_deref() == Some(output.as_path())
+        // Updating in place needs to know exactly what the folder holds.
+        let in_place = self.output_dir.as_deref() == Some(output.as_path())
             && !self.outputs.is_empty()
-            && output.join(write::MARKER).is_file();
+            && output.join(write::MARKER).is_file()
+            && !write::journal_path(&output).exists();
         let previous = std::mem::take(&mut self.outputs);
         let result = if in_place {
             write_in_place(&output, &config.root, &planned, &previous)
         } else {
-            write_staged(&output, &config.root, &planned, &previous)
+            write_staged(&output, &config.root, &planned)
         };
         let files_written = match result {
             Ok(written) => written,
@@ -657,16 +676,18 @@ fn write_staged(
     output: &Path,
     book_root: &Path,
     planned: &BTreeMap<String, Planned>,
-    previous: &BTreeMap<String, OutputRecord>,
 ) -> Result<usize, write::WriteError> {
     let staging = write::Staging::begin(output, book_root)?;
     planned.par_iter().for_each(|(path, output)| match output {
         Planned::Fresh { contents, .. } => staging.put(path, contents),
-        Planned::Kept if previous.contains_key(path) => staging.keep(path),
-        Planned::Kept => {}
+        // Only planned when the file on disk was checked to be the recorded one.
+        Planned::Kept => staging.keep(path),
         Planned::Copy { source, .. } => staging.copy(path, source),
     });
-    staging.commit().map(|summary| summary.written)
+    let summary = staging.commit()?;
+    // The whole output was replaced: an interrupted update before it no longer matters.
+    let _ = std::fs::remove_file(write::journal_path(output));
+    Ok(summary.written)
 }
 
 fn write_in_place(
@@ -697,7 +718,7 @@ fn write_in_place(
     for path in previous.keys().filter(|path| !planned.contains_key(*path)) {
         writer.remove(path);
     }
-    writer.finish().map(|summary| summary.written)
+    writer.commit().map(|summary| summary.written)
 }
 
 /// The records of what the output folder holds after a successful write.
@@ -709,6 +730,10 @@ fn record_outputs(
     planned
         .into_par_iter()
         .filter_map(|(path, plan)| {
+            // A kept file was not touched: its record still holds.
+            if let (Planned::Kept, Some(record)) = (&plan, previous.get(&path)) {
+                return Some((path, record.clone()));
+            }
             let metadata = std::fs::metadata(output.join(&path)).ok()?;
             let (len, modified) = (metadata.len(), modified_nanos(&metadata));
             let record = match plan {
@@ -746,7 +771,7 @@ fn record_outputs(
 }
 
 /// Combines the fingerprints of a page's inputs into its key.
-fn key_from(base_key: u64, record: &PageRecord, site: &Site, facts: &[Fact], frame: &Frame) -> u64 {
+fn key_from(base_key: u64, record: &PageRecord, site: &Site, facts: &[Fact], frame: u64) -> u64 {
     let mut hasher = Fingerprinter::default();
     base_key.hash(&mut hasher);
     record.files.hash(&mut hasher);

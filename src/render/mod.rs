@@ -13,7 +13,8 @@ pub mod highlight;
 pub mod html;
 pub mod theme;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -144,11 +145,31 @@ pub fn frames(site: &Site) -> Vec<Frame> {
     let node_of_page = site.nav.node_of_page();
     (0..site.pages.len())
         .into_par_iter()
-        .map(|number| frame(site, number, node_of_page.get(&number).copied()))
+        .map(|number| frame(site, number, &node_of_page))
         .collect()
 }
 
-fn frame(site: &Site, number: usize, node: Option<usize>) -> Frame {
+/// A fingerprint of everything frames are made from: the navigation and each page's
+/// path, title, description and neighbours. Equal shapes give every page the same frame.
+pub fn site_shape(site: &Site) -> u64 {
+    let mut hasher = crate::fingerprint::Fingerprinter::default();
+    site.nav_fingerprint().hash(&mut hasher);
+    for page in &site.pages {
+        (
+            &page.source.rel,
+            &page.output,
+            &page.title,
+            &page.description,
+        )
+            .hash(&mut hasher);
+        (page.previous, page.next).hash(&mut hasher);
+    }
+    hasher.finish()
+}
+
+/// The frame of page `number`; `node_of_page` is [`Nav::node_of_page`].
+pub fn frame(site: &Site, number: usize, node_of_page: &HashMap<usize, usize>) -> Frame {
+    let node = node_of_page.get(&number).copied();
     let page = &site.pages[number];
     let link_to = |other: usize| PageLink {
         title: site.pages[other].title.clone(),

@@ -310,6 +310,11 @@ pub fn resolve_documents(
 }
 
 impl Site {
+    /// A fingerprint of the navigation tree.
+    pub fn nav_fingerprint(&self) -> u64 {
+        self.nav_fingerprint
+    }
+
     /// The value of a fact in this site: equal values mean the lookup answers the same.
     pub fn fact_value(&self, fact: &Fact) -> u64 {
         let mut hasher = Fingerprinter::default();

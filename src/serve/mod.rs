@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use tokio::sync::{RwLock, broadcast, watch as signal};
 
-use crate::build::{self, BuildError, BuildOptions, BuildReport, BuildState, Changes, WriteMode};
+use crate::build::{self, BuildError, BuildOptions, BuildReport, BuildState, Changes};
 use crate::config::ConfigError;
 use crate::diagnostics::{Diagnostic, Severity, SourceMap};
 use http::{Message, Problem, Problems, Shared};
@@ -83,7 +83,6 @@ pub fn serve(options: &ServeOptions) -> Result<(), ServeError> {
 
     let mut state = build::cache::load(&config).unwrap_or_default();
     state.keep_documents = true;
-    state.write_mode = WriteMode::InPlace;
     let changes = state.take_pending_changes();
     let report = state.rebuild(&options.build, &changes, &())?;
     print_report(&report, options.color, "Built");
