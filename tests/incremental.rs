@@ -130,3 +130,29 @@ fn an_interrupted_update_makes_the_next_build_a_full_one() {
     assert!(!journal.exists());
     assert_eq!(book.output_files(), clean_build(&book));
 }
+
+#[test]
+fn a_changed_template_or_book_toml_renders_every_page_again() {
+    let book = Book::fixture("features");
+    let template = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/templates/page.html"),
+    )
+    .unwrap();
+    book.write("themes/default/templates/page.html", &template);
+    book.build(&[]).expect_success();
+
+    let edited = template.replace("<article", "<!-- edited -->\n      <article");
+    book.write("themes/default/templates/page.html", &edited);
+    let run = book.build(&[]);
+    run.expect_success();
+    assert_eq!(rendered(&run.stderr), None, "every page: {}", run.stderr);
+    assert!(book.read("public/guide.html").contains("<!-- edited -->"));
+    assert_eq!(book.output_files(), clean_build(&book));
+
+    let config = book.read("book.toml").replace("SITE-42", "SITE-43");
+    book.write("book.toml", &config);
+    let run = book.build(&[]);
+    run.expect_success();
+    assert_eq!(rendered(&run.stderr), None, "every page: {}", run.stderr);
+    assert_eq!(book.output_files(), clean_build(&book));
+}

@@ -396,13 +396,19 @@ impl BuildState {
             for (path, print) in &files {
                 self.files.insert(path.clone(), *print);
             }
+            // The same files make the same document, which makes the same lookups.
+            let facts = self
+                .pages
+                .get(&page.source.rel)
+                .filter(|old| old.files == files)
+                .and_then(|old| old.facts.clone());
             let record = PageRecord {
                 path: page.source.path.clone(),
                 file: page.file,
                 files,
                 outline: Outline::of(&page.document),
                 diagnostics: page.diagnostics,
-                facts: None,
+                facts,
             };
             self.pages.insert(page.source.rel.clone(), record);
             self.documents.insert(page.source.rel, page.document);
@@ -503,9 +509,16 @@ impl BuildState {
         metadata.len() == record.len && modified_nanos(&metadata) == record.modified
     }
 
-    /// Gives the pages to render their documents: kept in memory, or parsed again.
+    /// Gives the pages to render their documents: kept in memory, or parsed again. A
+    /// state that keeps documents parses every missing one now, so that later rebuilds
+    /// (a template change renders every page) find them all in memory.
     fn attach_documents(&mut self, config: &Config, site: &mut Site, render_list: &[usize]) {
-        let missing: Vec<PageSource> = render_list
+        let wanted: Vec<usize> = if self.keep_documents {
+            (0..site.pages.len()).collect()
+        } else {
+            render_list.to_vec()
+        };
+        let missing: Vec<PageSource> = wanted
             .iter()
             .map(|number| &site.pages[*number].source)
             .filter(|source| !self.documents.contains_key(&source.rel))
@@ -620,9 +633,10 @@ impl BuildState {
         planned: BTreeMap<String, Planned>,
     ) -> Result<(usize, Vec<String>), write::WriteError> {
         let output = config.output_dir();
-        // Updating in place needs to know exactly what the folder holds.
+        // Updating in place needs to know exactly what the folder holds, and pays per
+        // file: when most of the site changes, staging all of it is cheaper.
         let in_place = self.output_dir.as_deref() == Some(output.as_path())
-            && !self.outputs.is_empty()
+            && files_to_write(&planned, &self.outputs) * 4 < planned.len()
             && output.join(write::MARKER).is_file()
             && !write::journal_path(&output).exists();
         let previous = std::mem::take(&mut self.outputs);
@@ -644,6 +658,23 @@ impl BuildState {
         self.outputs = record_outputs(&output, planned, &previous);
         Ok((files_written, changed))
     }
+}
+
+/// How many planned files differ from what the output holds.
+fn files_to_write(
+    planned: &BTreeMap<String, Planned>,
+    previous: &BTreeMap<String, OutputRecord>,
+) -> usize {
+    planned
+        .iter()
+        .filter(|(path, output)| match output {
+            Planned::Fresh { contents, .. } => previous
+                .get(*path)
+                .is_none_or(|record| record.contents != fingerprint::of_bytes(contents)),
+            Planned::Kept => false,
+            Planned::Copy { .. } => true,
+        })
+        .count()
 }
 
 /// The output paths whose bytes differ from the previous build, and those gone.
