@@ -143,8 +143,8 @@ fn each_kind_of_edit_serves_what_a_clean_build_writes_and_rewrites_only_what_cha
         // File times are compared: make sure a rewrite would show as a new time.
         std::thread::sleep(Duration::from_millis(20));
         change();
-        rebuilds += 1;
-        server.wait_for_rebuilds(rebuilds);
+        server.wait_for_rebuilds(rebuilds + 1);
+        rebuilds = server.settle();
         assert_eq!(
             server.status()["ok"],
             true,

@@ -212,40 +212,11 @@ impl BuildState {
         debug!(elapsed = ?started.elapsed(), rendering = render_list.len(), "planned");
 
         let mut planned = self.render_pages(&config, &mut site, base_key, progress);
-        if let Some((theme, _)) = &self.theme {
-            let (files, site_diagnostics) = render::site_files(&config, theme);
-            diagnostics.extend(site_diagnostics);
-            for file in files {
-                let fresh = Planned::Fresh {
-                    contents: file.contents,
-                    key: None,
-                    diagnostics: Vec::new(),
-                    assets: Vec::new(),
-                };
-                planned.insert(file.path, fresh);
-            }
-        }
+        self.plan_site_files(&config, &mut planned, &mut diagnostics);
         self.plan_copies(&site, &discovered.static_files, &mut planned);
         debug!(elapsed = ?started.elapsed(), "rendered");
 
-        for page in &discovered.pages {
-            if let Some(record) = self.pages.get(&page.rel) {
-                diagnostics.extend(record.diagnostics.iter().cloned());
-            }
-        }
-        for output in planned.values() {
-            if let Planned::Fresh {
-                diagnostics: found, ..
-            } = output
-            {
-                diagnostics.extend(found.iter().cloned());
-            }
-        }
-        for (path, output) in &planned {
-            if let (Planned::Kept, Some(record)) = (output, self.outputs.get(path)) {
-                diagnostics.extend(record.diagnostics.iter().cloned());
-            }
-        }
+        self.collect_page_diagnostics(&discovered.pages, &planned, &mut diagnostics);
         if options.strict || config.build.strict {
             for diagnostic in &mut diagnostics {
                 diagnostic.severity = Severity::Error;
@@ -587,6 +558,58 @@ impl BuildState {
         planned
     }
 
+    /// The theme's own files, made again every build (they are cheap, and rewritten
+    /// only when their bytes change).
+    fn plan_site_files(
+        &self,
+        config: &Config,
+        planned: &mut BTreeMap<String, Planned>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        let Some((theme, _)) = &self.theme else {
+            return;
+        };
+        let (files, found) = render::site_files(config, theme);
+        diagnostics.extend(found);
+        for file in files {
+            let fresh = Planned::Fresh {
+                contents: file.contents,
+                key: None,
+                diagnostics: Vec::new(),
+                assets: Vec::new(),
+            };
+            planned.insert(file.path, fresh);
+        }
+    }
+
+    /// Every page's problems: the parser's from its record, the resolver's and the
+    /// renderer's from this build or, for a kept page, from the build that made it.
+    fn collect_page_diagnostics(
+        &self,
+        pages: &[PageSource],
+        planned: &BTreeMap<String, Planned>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        for page in pages {
+            if let Some(record) = self.pages.get(&page.rel) {
+                diagnostics.extend(record.diagnostics.iter().cloned());
+            }
+        }
+        for (path, output) in planned {
+            match output {
+                Planned::Fresh {
+                    diagnostics: found, ..
+                } => diagnostics.extend(found.iter().cloned()),
+                Planned::Kept => {
+                    if let Some(record) = self.outputs.get(path) {
+                        diagnostics.extend(record.diagnostics.iter().cloned());
+                    }
+                }
+                Planned::Copy { .. } => {}
+            }
+        }
+    }
+
     /// Static files and the images pages use, copied unless the copy on disk is current.
     fn plan_copies(
         &self,
@@ -815,7 +838,7 @@ fn key_from(base_key: u64, record: &PageRecord, site: &Site, facts: &[Fact], fra
 }
 
 /// The configuration as the pages see it: the text of `book.toml`, the command line's
-/// overrides, the book's place and loopbook's version.
+/// overrides, the book's place and the loopbook that builds it.
 pub(super) fn config_fingerprint(config: &Config) -> u64 {
     let text = std::fs::read(config.root.join(config::CONFIG_FILE)).unwrap_or_default();
     fingerprint::of(&(
@@ -824,7 +847,15 @@ pub(super) fn config_fingerprint(config: &Config) -> u64 {
         &config.build.build_dir,
         &config.build.base_url,
         env!("CARGO_PKG_VERSION"),
+        executable_fingerprint(),
     ))
+}
+
+/// The running binary's size and time: a loopbook built anew from changed sources may
+/// render differently under the same version number.
+fn executable_fingerprint() -> Option<(u64, u64)> {
+    let metadata = std::env::current_exe().ok()?.metadata().ok()?;
+    Some((metadata.len(), modified_nanos(&metadata)))
 }
 
 fn theme_fingerprint(theme: &Theme) -> u64 {

@@ -48,9 +48,10 @@ const DEBOUNCE: Duration = Duration::from_millis(8);
 const TICK: Duration = Duration::from_millis(2);
 /// After a few changes, how long to wait for more before rebuilding.
 const QUIET: Duration = Duration::from_millis(8);
-/// A batch this large is a burst (a checkout, a search-and-replace): wait longer.
+/// A batch this large is a burst (a checkout, a search-and-replace): wait longer for
+/// the rest of it.
 const BURST_PATHS: usize = 8;
-const BURST_QUIET: Duration = Duration::from_millis(250);
+const BURST_QUIET: Duration = Duration::from_millis(300);
 /// However busy the file system stays, rebuild after this long.
 const MAX_GATHER: Duration = Duration::from_secs(3);
 
@@ -363,7 +364,7 @@ pub fn gather(receiver: &Receiver<Vec<Change>>, stop: &dyn Fn() -> bool) -> Opti
     };
     let started = Instant::now();
     loop {
-        let quiet = if distinct_paths(&changes) >= BURST_PATHS {
+        let quiet = if is_burst(&changes) {
             BURST_QUIET
         } else {
             QUIET
@@ -377,6 +378,15 @@ pub fn gather(receiver: &Receiver<Vec<Change>>, stop: &dyn Fn() -> bool) -> Opti
         }
     }
     Some(changes)
+}
+
+/// Many paths at once, or a new folder (a checkout, an unpacked archive, a copied
+/// tree: its files follow, some before the folder is even watched).
+fn is_burst(changes: &[Change]) -> bool {
+    distinct_paths(changes) >= BURST_PATHS
+        || changes
+            .iter()
+            .any(|change| matches!(change, Change::Added(path) if path.is_dir()))
 }
 
 fn distinct_paths(changes: &[Change]) -> usize {

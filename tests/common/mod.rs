@@ -239,6 +239,21 @@ pub mod serve {
             self.status()["rebuilds"].as_u64().unwrap()
         }
 
+        /// Waits until no rebuild has started for a while; returns the count then.
+        pub fn settle(&self) -> u64 {
+            let started = Instant::now();
+            let mut last = self.rebuilds();
+            loop {
+                std::thread::sleep(Duration::from_millis(300));
+                let now = self.rebuilds();
+                if now == last {
+                    return now;
+                }
+                assert!(started.elapsed() < WAIT, "serve kept rebuilding");
+                last = now;
+            }
+        }
+
         /// Waits until the server has run `count` rebuilds in all.
         pub fn wait_for_rebuilds(&self, count: u64) {
             let started = Instant::now();
