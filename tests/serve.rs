@@ -401,3 +401,14 @@ fn ctrl_c_stops_cleanly() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn polling_sees_edits_too() {
+    let book = example_book();
+    let server = common::serve::Server::start_with(&book, &["--poll"]);
+    let start = server.rebuilds();
+    book.write("content/other.md", "# Other\n\nPolled.\n");
+    server.wait_for_rebuilds(start + 1);
+    let page = String::from_utf8(server.get("/other.html").body).unwrap();
+    assert!(page.contains("Polled."));
+}

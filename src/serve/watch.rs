@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use notify::event::{EventKind, ModifyKind, RenameMode};
+use notify::event::{EventKind, MetadataKind, ModifyKind, RenameMode};
 use notify::{ErrorKind, PollWatcher, RecommendedWatcher, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer_opt};
 use tracing::debug;
@@ -124,7 +124,11 @@ impl BookWatcher {
         };
         let cache = RecommendedCache::new();
         let debouncer = if poll {
-            let config = notify::Config::default().with_poll_interval(Duration::from_millis(300));
+            // Polling sees times only to the second; comparing contents catches an
+            // edit made in the same second as the one before.
+            let config = notify::Config::default()
+                .with_poll_interval(Duration::from_millis(500))
+                .with_compare_contents(true);
             new_debouncer_opt(DEBOUNCE, Some(TICK), handler, cache, config).map(WatcherKind::Poll)
         } else {
             let config = notify::Config::default();
@@ -273,7 +277,11 @@ fn changes_of(event: &notify::Event, ignore: &Ignore) -> Vec<Change> {
         // Reading a file (the server does, for every request) is not a change; reacting
         // to it reloads the browser in a loop.
         EventKind::Access(_) => Vec::new(),
-        // Permissions and times do not change what is built.
+        // The polling watcher reports a write as a new modification time.
+        EventKind::Modify(ModifyKind::Metadata(MetadataKind::WriteTime)) => {
+            paths.map(|path| Change::Edited(path.clone())).collect()
+        }
+        // Permissions, owners and access times do not change what is built.
         EventKind::Modify(ModifyKind::Metadata(_)) => Vec::new(),
         // A rename the debouncer paired: the old name goes, the new one comes.
         EventKind::Modify(ModifyKind::Name(RenameMode::Both)) if event.paths.len() == 2 => {

@@ -201,9 +201,15 @@ pub mod serve {
 
     impl Server {
         pub fn start(book: &Book) -> Server {
+            Server::start_with(book, &[])
+        }
+
+        /// Starts `serve` with extra arguments.
+        pub fn start_with(book: &Book, extra: &[&str]) -> Server {
             let port = free_port();
             let child = Command::new(env!("CARGO_BIN_EXE_loopbook"))
                 .args(["--color", "never", "serve", "--port", &port.to_string()])
+                .args(extra)
                 .arg(book.path())
                 .env_remove("LOOPBOOK_LOG")
                 .stdout(Stdio::null())
