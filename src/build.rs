@@ -1,8 +1,8 @@
 //! `loopbook build`: the pipeline from `book.toml` to a written site.
 //!
-//! config → sources → parse → resolve → render → write. Each stage reports problems as
-//! diagnostics; the build goes as far as it can so that one run shows every problem,
-//! and writes nothing when any error was found.
+//! config → placements → sources → parse → resolve → render → write. Each stage reports
+//! problems as diagnostics; the build goes as far as it can so that one run shows every
+//! problem, and writes nothing when any error was found.
 //!
 //! [`BuildState`] runs the stages and keeps what the next build may reuse: `serve`
 //! holds one in memory, and `build` reads it from the [cache file](cache) beside the
@@ -41,6 +41,8 @@ pub struct BuildReport {
     pub pages: usize,
     /// Pages resolved and rendered by this build; the others were kept.
     pub rendered: usize,
+    /// Live sample pages written for placements.
+    pub samples: usize,
     pub output: PathBuf,
     pub diagnostics: Vec<Diagnostic>,
     /// The files diagnostics point into; `book.toml` is file 0.

@@ -106,13 +106,17 @@ impl Default for BuildTable {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PlacementsTable {
+    /// Placement definitions, one TOML file each, relative to the book folder.
     pub dir: PathBuf,
+    /// The global array snippets push their calls onto (`window._queue`).
+    pub queue: String,
 }
 
 impl Default for PlacementsTable {
     fn default() -> Self {
         Self {
             dir: PathBuf::from("placements"),
+            queue: "_queue".to_string(),
         }
     }
 }
@@ -289,6 +293,21 @@ fn check_values(raw: &BookToml, text: &str, diagnostics: &mut Vec<Diagnostic>) {
             .with_hint("use \"/\" for a domain root or \"/docs/\" for a sub-path"),
         );
     }
+    let queue = &raw.placements.queue;
+    let identifier = queue.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_' || c == '$')
+        && queue
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+    if !identifier {
+        diagnostics.push(
+            Diagnostic::new(
+                Severity::Error,
+                key_location(text, "placements", "queue"),
+                format!("queue `{queue}` must be a JavaScript identifier"),
+            )
+            .with_hint("snippets write `window.NAME = window.NAME || []`; use e.g. \"_ripple\""),
+        );
+    }
     for pattern in &raw.build.exclude {
         if let Err(error) = globset::Glob::new(pattern) {
             diagnostics.push(
@@ -305,7 +324,7 @@ fn check_values(raw: &BookToml, text: &str, diagnostics: &mut Vec<Diagnostic>) {
 
 /// The location of `key` inside `[table]`, found by a plain scan of the text: good
 /// enough to point at the line, and never wrong about which file.
-fn key_location(text: &str, table: &str, key: &str) -> Option<crate::doc::Location> {
+pub fn key_location(text: &str, table: &str, key: &str) -> Option<crate::doc::Location> {
     let mut in_table = false;
     for (index, line) in text.lines().enumerate() {
         let trimmed = line.trim();

@@ -95,6 +95,46 @@ pub enum Block {
     LineBlock(Vec<Vec<Inline>>),
     /// A directive the parser left for a later stage (placements) or did not know.
     Directive(Directive),
+    /// A placement's integration snippet, made by the resolve stage from a definition.
+    Snippet(Snippet),
+}
+
+/// A placement's snippet as the reader sees it: code to copy, with the site id kept
+/// apart so the reader's own id can replace it, and a link to the live sample.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Snippet {
+    pub placement: String,
+    pub variant: Option<String>,
+    /// Shown above the code (`Post Purchase (advanced)`).
+    pub caption: String,
+    /// The highlighting language of the snippet (`html`).
+    pub language: String,
+    pub parts: Vec<SnippetPart>,
+    /// Relative link to the live sample page; `None` where no sample is linked.
+    pub sample_url: Option<String>,
+    pub location: Location,
+}
+
+impl Snippet {
+    /// The snippet exactly as it is copied.
+    pub fn text(&self) -> String {
+        self.parts.iter().map(SnippetPart::text).collect()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SnippetPart {
+    Text(String),
+    /// Where the site id stands, holding the configured one.
+    SiteId(String),
+}
+
+impl SnippetPart {
+    pub fn text(&self) -> &str {
+        match self {
+            SnippetPart::Text(text) | SnippetPart::SiteId(text) => text,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

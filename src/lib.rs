@@ -1,6 +1,7 @@
 //! loopbook: a static-site generator for integration documentation.
 //!
-//! The pipeline, one module per stage: [`config`] reads `book.toml`; [`sources`] finds
+//! The pipeline, one module per stage: [`config`] reads `book.toml`; [`placements`]
+//! loads and checks the placement definitions and renders their snippets; [`sources`] finds
 //! the pages; [`parse`] turns each into the shared [`doc`] model; [`resolve`] links the
 //! pages together and builds the navigation; [`render`] produces HTML through the theme;
 //! [`write`] puts the site in place atomically. [`build`] runs them in order, keeping
@@ -16,6 +17,7 @@ pub mod fingerprint;
 pub mod init;
 pub mod mdbook;
 pub mod parse;
+pub mod placements;
 pub mod render;
 pub mod resolve;
 #[cfg(feature = "serve")]

@@ -254,8 +254,12 @@ fn print_report(report: &BuildReport, output: &Output) -> ExitCode {
         } else {
             String::new()
         };
+        let samples = match report.samples {
+            0 => String::new(),
+            n => format!(", {n} sample{}", plural(n)),
+        };
         eprintln!(
-            "{verb} {} page{}{reuse}{problems} in {:.2} s{destination}",
+            "{verb} {} page{}{reuse}{samples}{problems} in {:.2} s{destination}",
             report.pages,
             plural(report.pages),
             report.elapsed.as_secs_f64()

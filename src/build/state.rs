@@ -32,7 +32,9 @@ use crate::config::{self, Config};
 use crate::diagnostics::{Diagnostic, Severity, SourceMap};
 use crate::doc::{Document, FileId};
 use crate::fingerprint::{self, Fingerprinter};
+use crate::placements::{self, Catalog};
 use crate::render::{self, theme::Theme};
+use crate::resolve::placements::PlacementUse;
 use crate::resolve::{self, Fact, Outline, PageInput, Site};
 use crate::sources::{self, PageSource, StaticFile};
 use crate::{parse, write};
@@ -88,6 +90,8 @@ pub(super) struct OutputRecord {
     pub(super) diagnostics: Vec<Diagnostic>,
     /// Images the page needs copied.
     pub(super) assets: Vec<StaticFile>,
+    /// The placements the page shows (its samples link back to it).
+    pub(super) placements: PlacementUse,
 }
 
 /// State carried from one build of a book to the next.
@@ -143,6 +147,7 @@ enum Planned {
         key: Option<u64>,
         diagnostics: Vec<Diagnostic>,
         assets: Vec<StaticFile>,
+        placements: PlacementUse,
     },
     /// The file on disk is what this build would make.
     Kept,
@@ -183,6 +188,7 @@ impl BuildState {
         let discovered = sources::discover(&config)?;
         self.refresh_files(&changes);
         let theme_key = self.refresh_theme(&config, &changes, &mut diagnostics);
+        let catalog = self.load_placements(&config, &mut diagnostics);
         debug!(elapsed = ?started.elapsed(), "checked inputs");
 
         self.parse_changed(&config, &discovered.pages);
@@ -195,7 +201,7 @@ impl BuildState {
             .iter()
             .filter_map(|page| self.page_input(page))
             .collect();
-        let mut site = resolve::index(&config, inputs, summary_ref, &mut diagnostics);
+        let mut site = resolve::index(&config, inputs, summary_ref, &catalog, &mut diagnostics);
         self.refresh_frame_prints(&site);
         debug!(elapsed = ?started.elapsed(), "indexed");
 
@@ -209,10 +215,13 @@ impl BuildState {
             .collect();
         progress.start(render_list.len());
         self.attach_documents(&config, &mut site, &render_list);
+        self.restore_placement_uses(&mut site);
         debug!(elapsed = ?started.elapsed(), rendering = render_list.len(), "planned");
 
-        let mut planned = self.render_pages(&config, &mut site, base_key, progress);
+        let mut planned = self.render_pages(&config, &mut site, &catalog, base_key, progress);
         self.plan_site_files(&config, &mut planned, &mut diagnostics);
+        let samples =
+            self.plan_placement_outputs(&config, &site, &catalog, &mut planned, &mut diagnostics);
         self.plan_copies(&site, &discovered.static_files, &mut planned);
         debug!(elapsed = ?started.elapsed(), "rendered");
 
@@ -230,6 +239,7 @@ impl BuildState {
         let has_errors = diagnostics.iter().any(Diagnostic::is_error) || self.theme.is_none();
         let mut report = BuildReport {
             pages: site.pages.len(),
+            samples,
             rendered: render_list.len(),
             output: output.clone(),
             diagnostics,
@@ -507,10 +517,11 @@ impl BuildState {
         &mut self,
         config: &Config,
         site: &mut Site,
+        catalog: &Catalog,
         base_key: u64,
         progress: &dyn Progress,
     ) -> BTreeMap<String, Planned> {
-        let resolutions = resolve::resolve_documents(config, site, &self.sources);
+        let resolutions = resolve::resolve_documents(config, site, &self.sources, catalog);
         for (number, resolution) in &resolutions {
             let rel = &site.pages[*number].source.rel;
             if let Some(record) = self.pages.get_mut(rel) {
@@ -550,6 +561,7 @@ impl BuildState {
                     key,
                     diagnostics,
                     assets: resolution.assets,
+                    placements: resolution.placements,
                 };
                 (page.output.clone(), fresh)
             })
@@ -572,14 +584,56 @@ impl BuildState {
         let (files, found) = render::site_files(config, theme);
         diagnostics.extend(found);
         for file in files {
-            let fresh = Planned::Fresh {
-                contents: file.contents,
-                key: None,
-                diagnostics: Vec::new(),
-                assets: Vec::new(),
-            };
-            planned.insert(file.path, fresh);
+            planned.insert(file.path, unkeyed(file.contents));
         }
+    }
+
+    /// The placement definitions, read every build (they are few); the source map
+    /// forgets their previous text first, so problems show the text as it is now.
+    fn load_placements(&self, config: &Config, diagnostics: &mut Vec<Diagnostic>) -> Catalog {
+        let folder = config.root.join(&config.placements.dir);
+        for entry in walkdir::WalkDir::new(&folder).into_iter().flatten() {
+            self.sources.forget(entry.path());
+        }
+        placements::load(config, &self.sources, diagnostics)
+    }
+
+    /// Kept pages were not resolved this build: what they show comes from their record.
+    fn restore_placement_uses(&self, site: &mut Site) {
+        for page in &mut site.pages {
+            if page.document.is_none()
+                && let Some(record) = self.outputs.get(&page.output)
+            {
+                page.placements = record.placements.clone();
+            }
+        }
+    }
+
+    /// Samples and the invite page, made again every build from the catalog and the
+    /// site; returns the number of sample pages.
+    fn plan_placement_outputs(
+        &self,
+        config: &Config,
+        site: &Site,
+        catalog: &Catalog,
+        planned: &mut BTreeMap<String, Planned>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> usize {
+        let Some((theme, _)) = &self.theme else {
+            return 0;
+        };
+        let collected = render::Collect::default();
+        let (found, samples) =
+            placements::pages::render_outputs(config, site, catalog, theme, &collected);
+        diagnostics.extend(found);
+        let files = collected
+            .0
+            .into_inner()
+            .unwrap_or_else(|poison| poison.into_inner());
+        for file in files {
+            planned.insert(file.path, unkeyed(file.contents));
+        }
+        samples
     }
 
     /// Every page's problems: the parser's from its record, the resolver's and the
@@ -680,6 +734,17 @@ impl BuildState {
         let changed = changed_outputs(&planned, &previous);
         self.outputs = record_outputs(&output, planned, &previous);
         Ok((files_written, changed))
+    }
+}
+
+/// A file made again every build, kept on disk only when its bytes are the same.
+fn unkeyed(contents: Vec<u8>) -> Planned {
+    Planned::Fresh {
+        contents,
+        key: None,
+        diagnostics: Vec::new(),
+        assets: Vec::new(),
+        placements: PlacementUse::default(),
     }
 }
 
@@ -796,6 +861,7 @@ fn record_outputs(
                     key,
                     diagnostics,
                     assets,
+                    placements,
                 } => OutputRecord {
                     key,
                     contents: fingerprint::of_bytes(&contents),
@@ -803,6 +869,7 @@ fn record_outputs(
                     modified,
                     diagnostics,
                     assets,
+                    placements,
                 },
                 Planned::Kept => {
                     let mut record = previous.get(&path)?.clone();
@@ -817,6 +884,7 @@ fn record_outputs(
                     modified,
                     diagnostics: Vec::new(),
                     assets: Vec::new(),
+                    placements: PlacementUse::default(),
                 },
             };
             Some((path, record))

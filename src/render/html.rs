@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use crate::diagnostics::Diagnostic;
 use crate::doc::{
     Admonition, Align, Block, CodeBlock, Document, Figure, Heading, Image, Inline, Link,
-    LinkDestination, List, Table, TableCell, plain_text, visit_blocks,
+    LinkDestination, List, Snippet, SnippetPart, Table, TableCell, plain_text, visit_blocks,
 };
 
 use super::escape::{html_attribute, html_text, push_html_text, url_attribute};
@@ -174,6 +174,7 @@ impl HtmlRenderer<'_> {
                     html_attribute(&anchor.id)
                 ));
             }
+            Block::Snippet(snippet) => self.snippet(snippet),
             Block::Toctree(_) | Block::Directive(_) => {
                 // The resolve stage replaces these; anything left has been reported there.
             }
@@ -285,6 +286,35 @@ impl HtmlRenderer<'_> {
             self.out.push_str("</span>");
         }
         self.out.push_str("</code></pre></div>\n");
+    }
+
+    /// A placement snippet: highlighted like any code block (so the copy button copies
+    /// it), the site id wrapped in `span.lb-site-id` for the reader's site-id box.
+    fn snippet(&mut self, snippet: &Snippet) {
+        self.has_code = true;
+        let variant = snippet.variant.as_deref().unwrap_or("");
+        self.out.push_str(&format!(
+            "<div class=\"lb-placement-snippet\" data-placement=\"{}\" data-variant=\"{}\">\n",
+            html_attribute(&snippet.placement),
+            html_attribute(variant)
+        ));
+        self.out.push_str(&format!(
+            "<div class=\"lb-code lb-snippet\" data-lang=\"{}\"><div class=\"lb-code-caption\">",
+            html_attribute(&snippet.language)
+        ));
+        push_html_text(&mut self.out, &snippet.caption);
+        self.out
+            .push_str("</div><pre class=\"lb-code-block\"><code>");
+        self.out.push_str(&snippet_code_html(snippet));
+        self.out.push_str("</code></pre></div>\n");
+        if let Some(url) = &snippet.sample_url {
+            self.out.push_str(&format!(
+                "<p class=\"lb-placement-links\"><a class=\"lb-sample-link\" href=\"{}\">\
+                 Run this snippet in the live sample</a></p>\n",
+                url_attribute(url)
+            ));
+        }
+        self.out.push_str("</div>\n");
     }
 
     fn list(&mut self, list: &List) {
@@ -594,6 +624,58 @@ impl HtmlRenderer<'_> {
         self.inlines(&link.content);
         self.out.push_str("</a>");
     }
+}
+
+/// Stands for the site id while highlighting: one character, so no token boundary can
+/// fall inside it.
+const SITE_ID_MARK: char = '\u{E000}';
+
+/// The highlighted snippet with each site id in a `span.lb-site-id`. The id is
+/// highlighted as a marker character and put back afterwards; if the highlighter were
+/// ever to drop or add one, the snippet is shown without the spans.
+fn snippet_code_html(snippet: &Snippet) -> String {
+    let plain = snippet.text();
+    let syntax = match highlight::find_language(Some(&snippet.language), &plain) {
+        Language::Known(syntax) => Some(syntax),
+        Language::Plain | Language::Unknown => None,
+    };
+    let highlight_text = |text: &str| -> String {
+        match syntax {
+            Some(syntax) => highlight::highlight_lines(text, syntax).concat(),
+            None => highlight::plain_lines(text).concat(),
+        }
+    };
+
+    let ids: Vec<&str> = snippet
+        .parts
+        .iter()
+        .filter_map(|part| match part {
+            SnippetPart::SiteId(id) => Some(id.as_str()),
+            SnippetPart::Text(_) => None,
+        })
+        .collect();
+    let marked: String = snippet
+        .parts
+        .iter()
+        .map(|part| match part {
+            SnippetPart::Text(text) => text.replace(SITE_ID_MARK, ""),
+            SnippetPart::SiteId(_) => SITE_ID_MARK.to_string(),
+        })
+        .collect();
+    let highlighted = highlight_text(&marked);
+    if ids.is_empty() || highlighted.matches(SITE_ID_MARK).count() != ids.len() {
+        return highlight_text(&plain);
+    }
+    let mut out = String::with_capacity(highlighted.len() + ids.len() * 40);
+    for (index, piece) in highlighted.split(SITE_ID_MARK).enumerate() {
+        if index > 0 {
+            out.push_str("<span class=\"lb-site-id\">");
+            push_html_text(&mut out, ids[index - 1]);
+            out.push_str("</span>");
+        }
+        out.push_str(piece);
+    }
+    out
 }
 
 fn image_src(src: &str) -> String {

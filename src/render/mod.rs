@@ -356,6 +356,10 @@ fn nav_item(
     let is_open = open.contains(&index);
     let url = match (node.page, &node.url) {
         (Some(page), _) => Some(urls::relative_link(from, &site.pages[page].output)),
+        // A site-relative link (`invite/index.html`) is made relative to this page.
+        (None, Some(url)) if !url.contains(':') && !url.starts_with('/') => {
+            Some(urls::relative_link(from, url))
+        }
         (None, Some(url)) => Some(url.clone()),
         (None, None) => None,
     };

@@ -1,20 +1,26 @@
 //! Themes: the templates and assets pages are rendered with.
 //!
 //! The default theme is embedded in the binary, so a book with no `themes/` folder
-//! builds. A book's `themes/<name>/templates/` and `themes/<name>/static/` override the
-//! embedded files by name: a theme that changes one template needs only that file, and
-//! every other template and asset still comes from the default.
+//! builds. A book's `themes/<name>/templates/`, `themes/<name>/static/` and
+//! `themes/<name>/snippets/` override the embedded files by name: a theme that changes
+//! one template needs only that file, and every other template, asset and snippet
+//! template still comes from the default.
+//!
+//! Snippet templates are loaded into a `Tera` of their own, since they produce the
+//! code merchants paste rather than pages. Both sets get the context-escaping filters
+//! (`js_string`, `json_script`, `js_comment`, `js_key`, `html_attr`, `html_text`).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use include_dir::{Dir, include_dir};
-use tera::Tera;
+use tera::{Kwargs, State, Tera};
 use walkdir::WalkDir;
 
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Severity};
+use crate::render::escape;
 
 static DEFAULT_THEME: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");
 
@@ -81,6 +87,7 @@ pub fn load(config: &Config) -> Result<Theme, Vec<Diagnostic>> {
     let fingerprint = crate::fingerprint::of(&templates);
     let mut tera = Tera::new();
     tera.autoescape_on([".html", ".xml"]);
+    register_escape_filters(&mut tera);
     if let Err(error) = tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t))) {
         return Err(vec![template_error(&error)]);
     }
@@ -90,6 +97,184 @@ pub fn load(config: &Config) -> Result<Theme, Vec<Diagnostic>> {
         files,
         fingerprint,
     })
+}
+
+/// The snippet templates (`snippets/*.html`), by name without the extension.
+pub struct SnippetTemplates {
+    pub tera: Tera,
+    /// Template name (`queue`) to the book's own file, for those the book overrides.
+    pub files: BTreeMap<String, PathBuf>,
+}
+
+impl SnippetTemplates {
+    /// The names of every snippet template, sorted.
+    pub fn names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .tera
+            .get_template_names()
+            .filter_map(|name| name.strip_suffix(".html"))
+            .collect();
+        names.sort_unstable();
+        names
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.names().contains(&name)
+    }
+}
+
+/// Loads the snippet templates of the configured theme over the embedded default ones.
+pub fn load_snippets(config: &Config) -> Result<SnippetTemplates, Vec<Diagnostic>> {
+    let theme_dir = config.root.join("themes").join(&config.build.theme);
+    let mut sources: BTreeMap<String, String> = embedded_files("snippets")
+        .map(|(name, bytes)| (name, String::from_utf8_lossy(bytes).into_owned()))
+        .collect();
+    let mut files = BTreeMap::new();
+    let mut diagnostics = Vec::new();
+    for (name, path) in user_files(&theme_dir.join("snippets")) {
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                sources.insert(name.clone(), text);
+                let stem = name.strip_suffix(".html").unwrap_or(&name).to_string();
+                files.insert(stem, path);
+            }
+            Err(error) => diagnostics.push(unreadable(&path, &error)),
+        }
+    }
+    if !diagnostics.is_empty() {
+        return Err(diagnostics);
+    }
+
+    // Autoescaping stays on: a value written without a filter is HTML-escaped, which
+    // is never unsafe, only sometimes wrong; the context filters mark their output safe.
+    let mut tera = Tera::new();
+    tera.autoescape_on([".html"]);
+    register_escape_filters(&mut tera);
+    if let Err(error) = tera.add_raw_templates(sources.iter().map(|(n, t)| (n.as_str(), t))) {
+        return Err(vec![template_error(&error)]);
+    }
+    Ok(SnippetTemplates { tera, files })
+}
+
+/// The escaping functions as filters, each marking its output safe for its context.
+fn register_escape_filters(tera: &mut Tera) {
+    tera.register_filter("js_string", |value: tera::Value, _: Kwargs, _: &State| {
+        tera::Value::safe_string(&escape::js_string(&value_text(&value)))
+    });
+    tera.register_filter("js_key", |value: tera::Value, _: Kwargs, _: &State| {
+        let key = value_text(&value);
+        let identifier = key.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_' || c == '$')
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+        let written = if identifier {
+            key
+        } else {
+            escape::js_string(&key)
+        };
+        tera::Value::safe_string(&written)
+    });
+    tera.register_filter("js_comment", |value: tera::Value, _: Kwargs, _: &State| {
+        tera::Value::safe_string(&escape::js_comment(&value_text(&value)))
+    });
+    tera.register_filter("json_script", json_script_filter);
+    tera.register_filter("html_attr", |value: tera::Value, _: Kwargs, _: &State| {
+        tera::Value::safe_string(&escape::html_attribute(&value_text(&value)))
+    });
+    tera.register_filter("html_text", |value: tera::Value, _: Kwargs, _: &State| {
+        tera::Value::safe_string(&escape::html_text(&value_text(&value)))
+    });
+}
+
+/// `json_script` writes any value as JSON safe inside `<script>`; with `indent=N` it is
+/// laid out for reading ([`layout_json`]) as code indented by N spaces.
+fn json_script_filter(
+    value: tera::Value,
+    kwargs: Kwargs,
+    _: &State,
+) -> tera::TeraResult<tera::Value> {
+    let indent = kwargs.get::<i64>("indent")?;
+    let value = serde_json::to_value(&value)
+        .map_err(|error| tera::Error::message(format!("json_script: {error}")))?;
+    let json = match indent {
+        None => value.to_string(),
+        Some(indent) => layout_json(&value, usize::try_from(indent).unwrap_or(0)),
+    };
+    Ok(tera::Value::safe_string(&escape::json_in_script(&json)))
+}
+
+/// Lines a snippet value may take before it is broken up, counting its indentation.
+const LAYOUT_WIDTH: usize = 80;
+
+/// JSON as a person writes it in a snippet: on one line (`["SAVE20"]`, `{ "a": 1 }`)
+/// when that fits in [`LAYOUT_WIDTH`] columns at `indent`, else one element per line,
+/// each laid out the same way two columns further in.
+pub fn layout_json(value: &serde_json::Value, indent: usize) -> String {
+    let one_line = one_line_json(value);
+    let composite = matches!(
+        value,
+        serde_json::Value::Array(_) | serde_json::Value::Object(_)
+    );
+    if !composite || indent + one_line.len() <= LAYOUT_WIDTH {
+        return one_line;
+    }
+    let inner = " ".repeat(indent + 2);
+    let outer = " ".repeat(indent);
+    let (open, close, items): (char, char, Vec<String>) = match value {
+        serde_json::Value::Array(items) => (
+            '[',
+            ']',
+            items
+                .iter()
+                .map(|item| layout_json(item, indent + 2))
+                .collect(),
+        ),
+        serde_json::Value::Object(map) => (
+            '{',
+            '}',
+            map.iter()
+                .map(|(key, item)| {
+                    let key = serde_json::Value::from(key.as_str()).to_string();
+                    let item = layout_json(item, indent + 2 + key.len() + 2);
+                    format!("{key}: {item}")
+                })
+                .collect(),
+        ),
+        _ => unreachable!("only arrays and objects are composite"),
+    };
+    format!(
+        "{open}\n{inner}{}\n{outer}{close}",
+        items.join(&format!(",\n{inner}"))
+    )
+}
+
+fn one_line_json(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(one_line_json).collect();
+            format!("[{}]", items.join(", "))
+        }
+        serde_json::Value::Object(map) if map.is_empty() => "{}".to_string(),
+        serde_json::Value::Object(map) => {
+            let entries: Vec<String> = map
+                .iter()
+                .map(|(key, item)| {
+                    let key = serde_json::Value::from(key.as_str()).to_string();
+                    format!("{key}: {}", one_line_json(item))
+                })
+                .collect();
+            format!("{{ {} }}", entries.join(", "))
+        }
+        scalar => scalar.to_string(),
+    }
+}
+
+/// A value as text: strings as they are, anything else as it prints.
+fn value_text(value: &tera::Value) -> String {
+    match value.as_str() {
+        Some(text) => text.to_string(),
+        None => value.to_string(),
+    }
 }
 
 /// A template problem as a diagnostic; tera's message already points into the template.

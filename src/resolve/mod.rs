@@ -3,9 +3,10 @@
 //! Steps: give each page its output path and title; index every label; build the
 //! navigation (toctrees, else `SUMMARY.md`, else folders) and the reading order for
 //! previous/next links ([`index`]); then, per page and in parallel, turn references, links
-//! to source files and images into relative URLs, expand toctrees into link lists, and
-//! report what does not resolve ([`resolve_documents`]). Unresolved things become plain
-//! text with a warning, never markup.
+//! to source files and images into relative URLs, expand toctrees into link lists,
+//! replace the placement directives by their snippets, tables and payloads
+//! ([`placements`]), and report what does not resolve ([`resolve_documents`]).
+//! Unresolved things become plain text with a warning, never markup.
 //!
 //! The site index is built from each page's [`Outline`] alone, so an incremental build
 //! can index pages it did not parse again. Every site-wide lookup the per-page pass makes
@@ -13,6 +14,7 @@
 //! same way, which is how the build knows it may keep the page it wrote before.
 
 pub mod nav;
+pub mod placements;
 pub mod urls;
 
 use std::collections::{BTreeSet, HashMap};
@@ -33,6 +35,7 @@ use crate::fingerprint::{self, Fingerprinter};
 use crate::parse::ParsedPage;
 use crate::parse::loader::normalize;
 use crate::parse::markdown::normalize_label;
+use crate::placements::Catalog;
 use crate::sources::{PageSource, StaticFile, relative_slash_path};
 use nav::{Nav, NavPage};
 
@@ -147,6 +150,8 @@ pub struct Page {
     /// The document, once resolved; `None` for a page this build keeps from the last one.
     pub document: Option<Document>,
     pub dependencies: Vec<PathBuf>,
+    /// The placements the page shows and the definitions and templates they came from.
+    pub placements: placements::PlacementUse,
     pub previous: Option<usize>,
     pub next: Option<usize>,
 }
@@ -163,6 +168,8 @@ pub struct Site {
     pages_by_rel: HashMap<String, usize>,
     nav_fingerprint: u64,
     doc_names_fingerprint: u64,
+    /// What each placement directive can show, by the name it is written with.
+    placement_fingerprints: placements::CatalogFingerprints,
 }
 
 /// Where a label points.
@@ -191,6 +198,8 @@ pub enum Fact {
     Nav,
     /// Every document name (glob toctrees).
     DocNames,
+    /// A placement by the name a directive gives (its definition and rendered snippet).
+    Placement(String),
 }
 
 /// What resolving one page produced besides the rewritten document.
@@ -200,6 +209,8 @@ pub struct Resolution {
     pub assets: Vec<StaticFile>,
     /// Every site-wide lookup made, sorted, each once.
     pub facts: Vec<Fact>,
+    /// The placements the page shows.
+    pub placements: placements::PlacementUse,
 }
 
 /// Everything the per-page pass looks things up in.
@@ -208,6 +219,7 @@ struct SiteIndex<'a> {
     sources: &'a SourceMap,
     site: &'a Site,
     nav_node_of_page: HashMap<usize, usize>,
+    catalog: &'a Catalog,
 }
 
 impl SiteIndex<'_> {
@@ -224,18 +236,21 @@ impl SiteIndex<'_> {
     }
 }
 
-/// Resolves parsed pages into a site: [`index`], then [`resolve_documents`] for every page.
+/// Resolves parsed pages into a site: [`index`], then [`resolve_documents`] for every
+/// page. `summary` is `SUMMARY.md`'s id and text; `catalog` holds the placements the
+/// placement directives name.
 pub fn resolve(
     config: &Config,
     parsed: Vec<ParsedPage>,
     summary: Option<(FileId, &str)>,
     sources: &SourceMap,
+    catalog: &Catalog,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Site {
     let inputs = parsed.into_iter().map(PageInput::from).collect();
-    let mut site = index(config, inputs, summary, diagnostics);
+    let mut site = index(config, inputs, summary, catalog, diagnostics);
     let mut assets = BTreeSet::new();
-    for (_, resolution) in resolve_documents(config, &mut site, sources) {
+    for (_, resolution) in resolve_documents(config, &mut site, sources, catalog) {
         diagnostics.extend(resolution.diagnostics);
         assets.extend(resolution.assets);
     }
@@ -249,6 +264,7 @@ pub fn index(
     config: &Config,
     inputs: Vec<PageInput>,
     summary: Option<(FileId, &str)>,
+    catalog: &Catalog,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Site {
     let mut pages = make_pages(config, inputs, diagnostics);
@@ -260,6 +276,7 @@ pub fn index(
     doc_names.sort_unstable();
     let doc_names_fingerprint = fingerprint::of(&doc_names);
     Site {
+        placement_fingerprints: placements::fingerprints(catalog),
         nav_fingerprint: nav_fingerprint(&nav, &pages),
         doc_names_fingerprint,
         pages_by_doc: pages
@@ -285,6 +302,7 @@ pub fn resolve_documents(
     config: &Config,
     site: &mut Site,
     sources: &SourceMap,
+    catalog: &Catalog,
 ) -> Vec<(usize, Resolution)> {
     let mut documents: Vec<(usize, Document)> = site
         .pages
@@ -297,6 +315,7 @@ pub fn resolve_documents(
         sources,
         site,
         nav_node_of_page: site.nav.node_of_page(),
+        catalog,
     };
     let resolutions: Vec<(usize, Resolution)> = documents
         .par_iter_mut()
@@ -305,6 +324,9 @@ pub fn resolve_documents(
     drop(index);
     for (number, document) in documents {
         site.pages[number].document = Some(document);
+    }
+    for (number, resolution) in &resolutions {
+        site.pages[*number].placements = resolution.placements.clone();
     }
     resolutions
 }
@@ -343,6 +365,7 @@ impl Site {
             Fact::File(path) => path.is_file().hash(&mut hasher),
             Fact::Nav => self.nav_fingerprint.hash(&mut hasher),
             Fact::DocNames => self.doc_names_fingerprint.hash(&mut hasher),
+            Fact::Placement(name) => self.placement_fingerprints.of(name).hash(&mut hasher),
         }
         hasher.finish()
     }
@@ -399,6 +422,7 @@ fn make_pages(
             outline: input.outline,
             document: input.document,
             dependencies: input.dependencies,
+            placements: placements::PlacementUse::default(),
             previous: None,
             next: None,
         });
@@ -492,6 +516,7 @@ fn resolve_page(index: &SiteIndex<'_>, number: usize, document: &mut Document) -
     let mut diagnostics = Vec::new();
     let mut assets = Vec::new();
     let mut facts = Vec::new();
+    let mut uses = placements::PlacementUse::default();
     let output = index.output(number).to_string();
 
     visit_inlines_mut(&mut document.blocks, &mut |inlines| {
@@ -536,6 +561,18 @@ fn resolve_page(index: &SiteIndex<'_>, number: usize, document: &mut Document) -
                 None
             }
             Block::Toctree(toctree) => Some(toctree_block(index, number, toctree, &mut facts)),
+            Block::Directive(directive)
+                if placements::DIRECTIVES.contains(&directive.name.as_str()) =>
+            {
+                facts.push(Fact::Placement(directive.argument.trim().to_string()));
+                Some(placements::expand(
+                    index.catalog,
+                    directive,
+                    &output,
+                    &mut uses,
+                    &mut diagnostics,
+                ))
+            }
             Block::Directive(directive) => {
                 diagnostics.push(
                     Diagnostic::warning(
@@ -568,6 +605,7 @@ fn resolve_page(index: &SiteIndex<'_>, number: usize, document: &mut Document) -
         diagnostics,
         assets,
         facts,
+        placements: uses,
     }
 }
 

@@ -364,8 +364,17 @@ fn summary_entry(
     }
     let path = destination.split('#').next().unwrap_or(destination);
     let path = path.trim_start_matches("./");
-    let page = page_of(path)?;
-    Some(nav.page_node(parent, title, page))
+    if let Some(page) = page_of(path) {
+        return Some(nav.page_node(parent, title, page));
+    }
+    // Links to what the build writes besides pages (the invite page, a sample) or to
+    // another site are kept as links; a missing `.md` page is an error.
+    if path.ends_with(".md") {
+        return None;
+    }
+    let index = nav.text_node(parent, title, NavKind::External);
+    nav.nodes[index].url = Some(destination.to_string());
+    Some(index)
 }
 
 /// Builds the tree from the folders: a folder's `index` (or `README`) page stands for the

@@ -1,4 +1,5 @@
-/* loopbook default theme: copy buttons, light/dark toggle, tabs, mobile sidebar.
+/* loopbook default theme: copy buttons, light/dark toggle, tabs, mobile sidebar, the
+   reader's site-id box on pages with placement snippets.
    Plain script, no libraries, no network. Every feature is an enhancement: the page
    reads fully without it. */
 (function () {
@@ -7,6 +8,7 @@
   var html = document.documentElement;
   var THEME_KEY = "loopbook-theme";
   var TAB_KEY = "loopbook-tab";
+  var SITE_ID_KEY = "loopbook-site-id";
 
   /* Storage can throw (private mode, file:// in some browsers); a lost preference is
      better than a broken page. */
@@ -88,6 +90,74 @@
   }
 
   document.querySelectorAll(".lb-code").forEach(addCopyButton);
+
+  /* ---- Your site id ----------------------------------------------------------- */
+
+  /* Placement snippets mark their site id with span.lb-site-id. The reader's own id
+     replaces the text of every one, so the code shown and the code copied (the copy
+     button copies the text) both carry it. It is kept in this browser only. Site ids
+     are plain identifiers; anything else is refused rather than pasted into code. */
+  var SITE_ID_PATTERN = /^[A-Za-z0-9_.\-]{1,64}$/;
+
+  function buildSiteIdBox(marks) {
+    var first = document.querySelector(".lb-placement-snippet");
+    if (!first) return;
+    marks.forEach(function (mark) { mark.setAttribute("data-default", mark.textContent); });
+
+    var box = document.createElement("div");
+    box.className = "lb-site-id-box";
+    var label = document.createElement("label");
+    label.setAttribute("for", "lb-site-id-input");
+    label.textContent = "Your site id";
+    var input = document.createElement("input");
+    input.id = "lb-site-id-input";
+    input.type = "text";
+    input.autocomplete = "off";
+    input.spellcheck = false;
+    input.placeholder = marks[0].getAttribute("data-default");
+    var note = document.createElement("p");
+    note.className = "lb-site-id-note";
+    note.id = "lb-site-id-note";
+    note.textContent = "Fills in every snippet on this page. Stored in this browser only.";
+    input.setAttribute("aria-describedby", note.id);
+    box.appendChild(label);
+    box.appendChild(input);
+    box.appendChild(note);
+    first.parentNode.insertBefore(box, first);
+
+    function apply(id) {
+      marks.forEach(function (mark) { mark.textContent = id || mark.getAttribute("data-default"); });
+    }
+
+    input.addEventListener("input", function () {
+      var id = input.value.trim();
+      if (id === "") {
+        input.removeAttribute("aria-invalid");
+        note.textContent = "Fills in every snippet on this page. Stored in this browser only.";
+        apply(null);
+        try { localStorage.removeItem(SITE_ID_KEY); } catch (e) { /* nothing stored */ }
+        return;
+      }
+      if (!SITE_ID_PATTERN.test(id)) {
+        input.setAttribute("aria-invalid", "true");
+        note.textContent = "A site id is letters, digits, \"-\", \"_\" or \".\"; the snippets keep the last valid one.";
+        return;
+      }
+      input.removeAttribute("aria-invalid");
+      note.textContent = "Fills in every snippet on this page. Stored in this browser only.";
+      apply(id);
+      save(SITE_ID_KEY, id);
+    });
+
+    var stored = load(SITE_ID_KEY);
+    if (stored && SITE_ID_PATTERN.test(stored)) {
+      input.value = stored;
+      apply(stored);
+    }
+  }
+
+  var siteIdMarks = Array.prototype.slice.call(document.querySelectorAll(".lb-site-id"));
+  if (siteIdMarks.length) buildSiteIdBox(siteIdMarks);
 
   /* ---- Light / dark ---------------------------------------------------------- */
 
