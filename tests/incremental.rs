@@ -156,3 +156,33 @@ fn a_changed_template_or_book_toml_renders_every_page_again() {
     assert_eq!(rendered(&run.stderr), None, "every page: {}", run.stderr);
     assert_eq!(book.output_files(), clean_build(&book));
 }
+
+#[test]
+fn a_changed_placement_definition_renders_the_pages_that_show_it() {
+    let book = Book::empty();
+    let definition = |note: &str| {
+        format!(
+            "name = \"welcome\"\ntitle = \"Welcome\"\ncall = \"greet\"\nsnippet = \"queue\"\n\
+             fields = [ {{ name = \"note\", type = \"string\", required = true, \
+             description = \"A note.\" }} ]\n[example]\nnote = \"{note}\"\n"
+        )
+    };
+    book.write(
+        "book.toml",
+        "[variables]\nsite_id = \"S\"\nintegration_url = \"https://cdn.example.test/l.js\"\n",
+    )
+    .write("placements/welcome.toml", &definition("first"))
+    .write(
+        "content/index.md",
+        "# Home\n\n```{placement} welcome\n```\n",
+    )
+    .write("content/other.md", "# Other\n");
+    book.build(&[]).expect_success();
+
+    book.write("placements/welcome.toml", &definition("second"));
+    let run = book.build(&[]);
+    run.expect_success();
+    assert_eq!(rendered(&run.stderr), Some(1), "{}", run.stderr);
+    assert!(book.read("public/index.html").contains("second"));
+    assert_eq!(book.output_files(), clean_build(&book));
+}

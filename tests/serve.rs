@@ -24,7 +24,12 @@ fn example_book() -> Book {
     book.write(
         "book.toml",
         "[book]\ntitle = \"Serve\"\n[build]\nexclude = [\"partials/**\"]\nstatic = [\"_static\"]\n\
-         [variables]\nsite_id = \"S-1\"\n",
+         [variables]\nsite_id = \"S-1\"\nintegration_url = \"https://cdn.example.test/l.js\"\n",
+    )
+    .write("placements/welcome.toml", &welcome_placement("hello"))
+    .write(
+        "content/placement.md",
+        "# Placement\n\n```{placement} welcome\n```\n",
     )
     .write(
         "content/index.md",
@@ -46,6 +51,14 @@ fn example_book() -> Book {
     .unwrap();
     book.write("themes/default/templates/page.html", &template);
     book
+}
+
+fn welcome_placement(note: &str) -> String {
+    format!(
+        "name = \"welcome\"\ntitle = \"Welcome\"\ncall = \"greet\"\nsnippet = \"queue\"\n\
+         fields = [ {{ name = \"note\", type = \"string\", required = true, \
+         description = \"A note.\" }} ]\n[example]\nnote = \"{note}\"\n"
+    )
 }
 
 type Snapshot = BTreeMap<String, (Vec<u8>, SystemTime)>;
@@ -197,7 +210,7 @@ fn each_kind_of_edit_serves_what_a_clean_build_writes_and_rewrites_only_what_cha
                 .replace("<article", "<!-- edited -->\n      <article");
             book.write(path, &text);
         },
-        &["guide.html", "index.html", "other.html"],
+        &["guide.html", "index.html", "other.html", "placement.html"],
     );
     edit(
         "book.toml",
@@ -205,15 +218,33 @@ fn each_kind_of_edit_serves_what_a_clean_build_writes_and_rewrites_only_what_cha
             let text = book.read("book.toml").replace("S-1", "S-2");
             book.write("book.toml", &text);
         },
-        &["other.html"],
+        // The site id is in the page's text and in the placement's snippet.
+        &["other.html", "placement.html", "samples/welcome/index.html"],
+    );
+    edit(
+        "a placement definition",
+        &|| {
+            book.write("placements/welcome.toml", &welcome_placement("changed"));
+        },
+        &[
+            "placement.html",
+            "samples/welcome/index.html",
+            "samples/welcome/payload.json",
+        ],
     );
     edit(
         "a new page",
         &|| {
             book.write("content/zebra.md", "# Zebra\n\nStripes.\n");
         },
-        // Folder navigation lists it in every sidebar; it follows `other` in reading order.
-        &["guide.html", "index.html", "other.html", "zebra.html"],
+        // Folder navigation lists it in every sidebar.
+        &[
+            "guide.html",
+            "index.html",
+            "other.html",
+            "placement.html",
+            "zebra.html",
+        ],
     );
 }
 
