@@ -225,66 +225,26 @@ impl RebuildLoop {
 
     fn rebuild(&mut self, batch: &[Change]) {
         let started = Instant::now();
-        let changes = if batch.iter().any(|change| matches!(change, Change::Rescan)) {
-            Changes::Unknown
-        } else {
-            let paths: BTreeSet<PathBuf> = batch
-                .iter()
-                .filter_map(|change| change.path().map(PathBuf::from))
-                .collect();
-            Changes::Paths(paths)
-        };
+        let changes = changes_of(batch);
 
         // Requests wait from here until the new pages are in place.
         let gate = self.shared.gate.blocking_write();
         let config = build::load_config(&self.options.build).ok();
         if let Some(config) = &config {
+            // Outputs change in place now: a cache describing the old ones must not
+            // outlive a crash in the middle.
             build::cache::remove(config);
         }
         let outcome = self.state.rebuild(&self.options.build, &changes, &());
-        let message = match &outcome {
-            Ok(report) if report.written => {
-                let mut status = self.shared.status.lock().unwrap_or_else(|p| p.into_inner());
-                status.rebuilds += 1;
-                status.ok = true;
-                status.changed = report.changed.clone();
-                Message::Reload(Arc::new(report.changed.clone()))
-            }
-            Ok(report) => self.failed(problems_of(report)),
-            Err(error) => self.failed(Some(Arc::new(problems_of_error(error)))),
-        };
+        let message = self.record_outcome(&outcome);
         drop(gate);
 
-        let had_problems = self
-            .shared
-            .problems
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
-            .is_some();
-        match &message {
-            Message::Problems(problems) => {
-                *self
-                    .shared
-                    .problems
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner()) = Some(problems.clone());
-            }
-            Message::Reload(_) if had_problems => {
-                let _ = self.shared.messages.send(Message::Clear);
-            }
-            _ => {}
-        }
-        let _ = self.shared.messages.send(message);
-
+        self.publish(message);
         match &outcome {
-            Ok(report) => {
-                let elapsed = started.elapsed().as_secs_f64() * 1000.0;
-                print_report(report, self.options.color, "Rebuilt");
-                tracing::debug!(elapsed_ms = elapsed, "rebuild and reload sent");
-            }
+            Ok(report) => print_report(report, self.options.color, "Rebuilt"),
             Err(error) => print_error(error, self.options.color),
         }
+        tracing::debug!(elapsed = ?started.elapsed(), "rebuilt and told the pages");
         if let (Ok(report), Some(config)) = (&outcome, &config) {
             if report.written {
                 build::cache::save(config, &self.state);
@@ -294,6 +254,41 @@ impl RebuildLoop {
                 eprintln!("warning: {error}");
             }
         }
+    }
+
+    /// Counts the rebuild in the status and says what the pages must hear.
+    fn record_outcome(&self, outcome: &Result<BuildReport, BuildError>) -> Message {
+        match outcome {
+            Ok(report) if report.written => {
+                let mut status = self.shared.status.lock().unwrap_or_else(|p| p.into_inner());
+                status.rebuilds += 1;
+                status.ok = true;
+                status.changed = report.changed.clone();
+                Message::Reload(Arc::new(report.changed.clone()))
+            }
+            Ok(report) => self.failed(problems_of(report)),
+            Err(error) => self.failed(Some(Arc::new(problems_of_error(error)))),
+        }
+    }
+
+    /// Sends the message to every open page, clearing a failed build's overlay first
+    /// when this one succeeded; pages that connect later get the current problems.
+    fn publish(&self, message: Message) {
+        let mut problems = self
+            .shared
+            .problems
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let had_problems = problems.take().is_some();
+        match &message {
+            Message::Problems(current) => *problems = Some(current.clone()),
+            Message::Reload(_) if had_problems => {
+                let _ = self.shared.messages.send(Message::Clear);
+            }
+            _ => {}
+        }
+        drop(problems);
+        let _ = self.shared.messages.send(message);
     }
 
     fn failed(&self, problems: Option<Arc<Problems>>) -> Message {
@@ -308,6 +303,18 @@ impl RebuildLoop {
         });
         Message::Problems(problems)
     }
+}
+
+/// A batch of watcher changes as the build takes them.
+fn changes_of(batch: &[Change]) -> Changes {
+    if batch.iter().any(|change| matches!(change, Change::Rescan)) {
+        return Changes::Unknown;
+    }
+    let paths: BTreeSet<PathBuf> = batch
+        .iter()
+        .filter_map(|change| change.path().map(PathBuf::from))
+        .collect();
+    Changes::Paths(paths)
 }
 
 /// The overlay's content for a build that found errors; `None` when it had none.
