@@ -37,8 +37,9 @@ fn example_book() -> Book {
     )
     .write(
         "content/guide.md",
-        "# Guide\n\n(setup)=\n## Setting up\n\nSteps.\n",
+        "# Guide\n\n(setup)=\n## Setting up\n\nSteps.\n\n```{include} ../shared/outside.md\n```\n",
     )
+    .write("shared/outside.md", "Kept outside the sources.\n")
     .write(
         "content/other.md",
         "# Other\n\nPlain text. Site {{ site_id }}.\n",
@@ -185,11 +186,19 @@ fn each_kind_of_edit_serves_what_a_clean_build_writes_and_rewrites_only_what_cha
         &["index.html"],
     );
     edit(
+        "an include outside the sources",
+        &|| {
+            book.write("shared/outside.md", "Changed outside the sources.\n");
+        },
+        &["guide.html"],
+    );
+    edit(
         "a referenced heading",
         &|| {
             book.write(
                 "content/guide.md",
-                "# Guide\n\n(setup)=\n## Getting set up\n\nSteps.\n",
+                "# Guide\n\n(setup)=\n## Getting set up\n\nSteps.\n\n\
+                 ```{include} ../shared/outside.md\n```\n",
             );
         },
         &["guide.html", "index.html"],

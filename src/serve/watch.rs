@@ -85,6 +85,8 @@ pub enum WatchError {
 /// Paths whose events never concern the book.
 #[derive(Clone)]
 struct Ignore {
+    /// The book folder: hidden entries below it are never part of the book.
+    root: PathBuf,
     output: PathBuf,
     output_parent: PathBuf,
     output_name: String,
@@ -99,6 +101,7 @@ impl BookWatcher {
     ) -> Result<BookWatcher, WatchError> {
         let output = config.output_dir();
         let ignore = Ignore {
+            root: config.root.clone(),
             output_parent: output.parent().unwrap_or(Path::new("/")).to_path_buf(),
             output_name: output
                 .file_name()
@@ -328,7 +331,13 @@ impl Ignore {
                     name.contains(".loopbook-staging-") || name.contains(".loopbook-old-")
                 })
         });
-        in_staging || is_editor_temporary(path)
+        // `.git` and other hidden folders: discovery never reads them either.
+        let hidden = path.strip_prefix(&self.root).is_ok_and(|inside| {
+            inside
+                .components()
+                .any(|part| part.as_os_str().to_string_lossy().starts_with('.'))
+        });
+        in_staging || hidden || is_editor_temporary(path)
     }
 }
 
@@ -412,6 +421,7 @@ mod tests {
 
     fn ignore() -> Ignore {
         Ignore {
+            root: PathBuf::from("/book"),
             output: PathBuf::from("/book/public"),
             output_parent: PathBuf::from("/book"),
             output_name: "public".into(),
@@ -466,6 +476,15 @@ mod tests {
             .flat_map(|event| changes_of(event, &ignore()))
             .collect();
         assert_eq!(changes, [Change::Added("/book/content/a.md".into())]);
+    }
+
+    #[test]
+    fn hidden_folders_of_the_book_are_ignored() {
+        let git = event(
+            EventKind::Modify(ModifyKind::Data(DataChange::Any)),
+            &["/book/.git/index"],
+        );
+        assert!(changes_of(&git, &ignore()).is_empty());
     }
 
     #[test]
