@@ -109,6 +109,7 @@ impl SourceMap {
 
     /// Forgets the text registered for `path`, so that the next [`add`](Self::add) reads
     /// it anew under a new id. Diagnostics holding the old id still show the old text.
+    /// The old entry stays, so a long `serve` session grows by one copy per edit.
     pub fn forget(&self, path: &Path) {
         self.by_path
             .write()

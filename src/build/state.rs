@@ -936,7 +936,8 @@ fn theme_fingerprint(theme: &Theme) -> u64 {
 }
 
 /// A copied file is known by its size and modification time, so a build never reads
-/// large static files only to find them unchanged.
+/// large static files only to find them unchanged. Shortcoming: a rewrite that keeps
+/// both (same size, within the file system's time resolution) is not seen.
 fn copy_fingerprint(path: &Path) -> u64 {
     let metadata = std::fs::metadata(path).ok();
     let facts = metadata

@@ -128,7 +128,8 @@ impl BookWatcher {
         let cache = RecommendedCache::new();
         let debouncer = if poll {
             // Polling sees times only to the second; comparing contents catches an
-            // edit made in the same second as the one before.
+            // edit made in the same second as the one before, at the price of reading
+            // every watched file each round.
             let config = notify::Config::default()
                 .with_poll_interval(Duration::from_millis(500))
                 .with_compare_contents(true);
@@ -254,6 +255,8 @@ fn add_tree(tree: &Path, output: &Path, folders: &mut BTreeSet<(PathBuf, bool)>)
         folders.insert((tree.to_path_buf(), true));
         return;
     }
+    // Shortcoming: a folder created here later is watched from the rebuild it causes
+    // on; files written into it before that are found by that rebuild's discovery.
     folders.insert((tree.to_path_buf(), false));
     let Ok(entries) = std::fs::read_dir(tree) else {
         return;
