@@ -417,9 +417,12 @@ fn a_busy_port_is_refused_with_a_clear_message() {
 }
 
 #[test]
-fn ctrl_c_stops_cleanly() {
+fn ctrl_c_stops_cleanly_and_leaves_a_cache_for_the_next_build() {
     let book = example_book();
     let mut server = Server::start(&book);
+    let start = server.rebuilds();
+    book.write("content/other.md", "# Other\n\nBefore stopping.\n");
+    server.wait_for_rebuilds(start + 1);
     let status = Command::new("kill")
         .args(["-INT", &server.child.id().to_string()])
         .status()
@@ -440,6 +443,10 @@ fn ctrl_c_stops_cleanly() {
         .filter(|name| name.contains("loopbook-staging") || name.contains("loopbook-old"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    let next = book.build(&[]);
+    next.expect_success();
+    assert!(next.stderr.contains("(0 rendered"), "{}", next.stderr);
 }
 
 #[test]

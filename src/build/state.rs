@@ -163,6 +163,11 @@ impl BuildState {
         paths
     }
 
+    /// Whether the last build was written, so the records describe the output.
+    pub fn describes_output(&self) -> bool {
+        self.output_dir.is_some() && !self.outputs.is_empty()
+    }
+
     /// The changes noticed when the state was loaded; [`Changes::Unknown`] otherwise.
     pub fn take_pending_changes(&mut self) -> Changes {
         self.pending.take().unwrap_or(Changes::Unknown)
@@ -716,9 +721,8 @@ impl BuildState {
             && files_to_write(&planned, &self.outputs) * 4 < planned.len()
             && output.join(write::MARKER).is_file()
             && !write::journal_path(&output).exists();
-        let previous = std::mem::take(&mut self.outputs);
         let result = if in_place {
-            write_in_place(&output, &config.root, &planned, &previous)
+            write_in_place(&output, &config.root, &planned, &self.outputs)
         } else {
             write_staged(&output, &config.root, &planned)
         };
@@ -727,12 +731,13 @@ impl BuildState {
             Err(error) => {
                 // Nothing certain is known about the output now: keep nothing from it.
                 self.output_dir = None;
+                self.outputs.clear();
                 return Err(error);
             }
         };
         self.output_dir = Some(output.clone());
-        let changed = changed_outputs(&planned, &previous);
-        self.outputs = record_outputs(&output, planned, &previous);
+        let changed = changed_outputs(&planned, &self.outputs);
+        update_records(&output, planned, &mut self.outputs);
         Ok((files_written, changed))
     }
 }
@@ -840,56 +845,55 @@ fn write_in_place(
     writer.commit().map(|summary| summary.written)
 }
 
-/// The records of what the output folder holds after a successful write.
-fn record_outputs(
+/// Brings the records of what the output folder holds up to date after a successful
+/// write: kept files keep their records, written ones are looked at again.
+fn update_records(
     output: &Path,
     planned: BTreeMap<String, Planned>,
-    previous: &BTreeMap<String, OutputRecord>,
-) -> BTreeMap<String, OutputRecord> {
-    planned
+    records: &mut BTreeMap<String, OutputRecord>,
+) {
+    records.retain(|path, _| planned.contains_key(path));
+    let fresh: Vec<(String, OutputRecord)> = planned
         .into_par_iter()
         .filter_map(|(path, plan)| {
-            // A kept file was not touched: its record still holds.
-            if let (Planned::Kept, Some(record)) = (&plan, previous.get(&path)) {
-                return Some((path, record.clone()));
-            }
-            let metadata = std::fs::metadata(output.join(&path)).ok()?;
-            let (len, modified) = (metadata.len(), modified_nanos(&metadata));
+            let metadata = || std::fs::metadata(output.join(&path)).ok();
             let record = match plan {
+                Planned::Kept => return None,
                 Planned::Fresh {
                     contents,
                     key,
                     diagnostics,
                     assets,
                     placements,
-                } => OutputRecord {
-                    key,
-                    contents: fingerprint::of_bytes(&contents),
-                    len,
-                    modified,
-                    diagnostics,
-                    assets,
-                    placements,
-                },
-                Planned::Kept => {
-                    let mut record = previous.get(&path)?.clone();
-                    record.len = len;
-                    record.modified = modified;
-                    record
+                } => {
+                    let metadata = metadata()?;
+                    OutputRecord {
+                        key,
+                        contents: fingerprint::of_bytes(&contents),
+                        len: metadata.len(),
+                        modified: modified_nanos(&metadata),
+                        diagnostics,
+                        assets,
+                        placements,
+                    }
                 }
-                Planned::Copy { key, .. } => OutputRecord {
-                    key: Some(key),
-                    contents: key,
-                    len,
-                    modified,
-                    diagnostics: Vec::new(),
-                    assets: Vec::new(),
-                    placements: PlacementUse::default(),
-                },
+                Planned::Copy { key, .. } => {
+                    let metadata = metadata()?;
+                    OutputRecord {
+                        key: Some(key),
+                        contents: key,
+                        len: metadata.len(),
+                        modified: modified_nanos(&metadata),
+                        diagnostics: Vec::new(),
+                        assets: Vec::new(),
+                        placements: PlacementUse::default(),
+                    }
+                }
             };
             Some((path, record))
         })
-        .collect()
+        .collect();
+    records.extend(fresh);
 }
 
 /// Combines the fingerprints of a page's inputs into its key.

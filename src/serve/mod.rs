@@ -215,11 +215,21 @@ struct RebuildLoop {
 impl RebuildLoop {
     fn run(&mut self, receiver: &std::sync::mpsc::Receiver<Vec<Change>>, stop: &AtomicBool) {
         let stopped = || stop.load(Ordering::SeqCst);
+        let mut rebuilt = false;
         while let Some(batch) = watch::gather(receiver, &stopped) {
             if stopped() {
                 break;
             }
             self.rebuild(&batch);
+            rebuilt = true;
+        }
+        // The cache is written once, on the way out, not after every rebuild; a serve
+        // that dies leaves none, and the next build is a full one.
+        if rebuilt
+            && self.state.describes_output()
+            && let Ok(config) = build::load_config(&self.options.build)
+        {
+            build::cache::save(&config, &self.state);
         }
     }
 
@@ -245,10 +255,7 @@ impl RebuildLoop {
             Err(error) => print_error(error, self.options.color),
         }
         tracing::debug!(elapsed = ?started.elapsed(), "rebuilt and told the pages");
-        if let (Ok(report), Some(config)) = (&outcome, &config) {
-            if report.written {
-                build::cache::save(config, &self.state);
-            }
+        if let (Ok(_), Some(config)) = (&outcome, &config) {
             let dependencies = dependencies(&self.state);
             if let Err(error) = self.watcher.update(config, &dependencies) {
                 eprintln!("warning: {error}");
