@@ -24,9 +24,10 @@ Steps:
     original). Measured from the rename: `served`, until GET of the edited page (for
     include and template: a page that uses it) returns the new text, polled every
     2 ms; `reload`, until the reload message arrives.
- 3. Incremental `loopbook build`: a clean build (`--no-cache`), then a build after one
-    page changed (using the cache file), `runs` times each; the incremental output is
-    compared byte for byte with a clean build's.
+ 3. Incremental `loopbook build`: a clean build (output folder and cache removed
+    first, `--no-cache`), then a build after one page changed (using the cache file),
+    `runs` times each; the incremental output is compared byte for byte with a clean
+    build's.
  4. Print medians (min-max) per tool and scenario, the targets, and write the raw
     figures to WORK/serve-results.json.
 
@@ -278,6 +279,9 @@ def bench_incremental(binary, corpus, work, runs):
     page = sorted((book / "src").rglob("*.md"))[-1]
     clean_times, incremental_times = [], []
     for _ in range(runs):
+        # A clean build starts from nothing: no output folder, no cache.
+        shutil.rmtree(book / "public", ignore_errors=True)
+        (book / ".public.loopbook-cache").unlink(missing_ok=True)
         clean_times.append(timed([binary, "-q", "build", "--no-cache", str(book)]))
     for run in range(runs):
         page.write_text(page.read_text() + f"\nIncremental edit {run}.\n")
