@@ -9,6 +9,7 @@
 //! output, so both render only the pages whose inputs changed.
 
 pub mod cache;
+mod outputs;
 pub mod state;
 
 use std::path::PathBuf;

@@ -18,7 +18,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tracing::debug;
 
-use super::state::{BuildState, Changes, OutputRecord, PageRecord};
+use super::outputs::OutputRecord;
+use super::state::{BuildState, Changes, PageRecord};
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, SourceMap};
 use crate::doc::FileId;
