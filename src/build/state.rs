@@ -15,7 +15,7 @@
 //! from nothing); re-fingerprint the files that may have changed; reload the theme if
 //! one of its files did; load the placements; parse the pages whose files changed;
 //! index the site from every page's outline; compute each page's frame and key; resolve
-//! and render the pages whose key changed; then write ([`outputs`](super::outputs)),
+//! and render the pages whose key changed; then write (the `outputs` module),
 //! keeping everything else.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
