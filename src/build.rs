@@ -3,23 +3,31 @@
 //! config → placements → sources → parse → resolve → render → publish → write. Each
 //! stage reports problems as diagnostics; the build goes as far as it can so that one
 //! run shows every problem, and writes nothing when any error was found.
-//! [`run_stages`] is everything but the write, for `loopbook check` to run into memory.
+//!
+//! [`BuildState`] runs the stages and keeps what the next build may reuse: `serve`
+//! holds one in memory, and `build` reads it from the [cache file](cache) beside the
+//! output, so both render only the pages whose inputs changed. [`run_stages`] runs
+//! everything but the write, for `loopbook check`.
+
+pub mod cache;
+mod outputs;
+pub mod state;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-use tracing::debug;
+use std::time::Duration;
 
 use crate::config::{self, Config, ConfigError};
 use crate::diagnostics::{Diagnostic, Severity, SourceMap};
 use crate::doc::FileId;
-use crate::placements::{self, Catalog};
+use crate::placements::Catalog;
 use crate::render::Sink;
 use crate::render::theme::Theme;
 use crate::resolve::Site;
 use crate::sources::StaticFile;
-use crate::{parse, publish, render, resolve, sources, write};
+use crate::{sources, write};
+
+pub use state::{BuildState, Changes};
 
 /// What the command line can change about a build.
 #[derive(Debug, Clone, Default)]
@@ -30,22 +38,28 @@ pub struct BuildOptions {
     pub base_url: Option<String>,
     /// Warnings fail the build.
     pub strict: bool,
+    /// Build from scratch: ignore (and replace) the cache file.
+    pub no_cache: bool,
 }
 
 /// The outcome of a build that ran (whether or not the site had errors).
 #[derive(Debug)]
 pub struct BuildReport {
     pub pages: usize,
+    /// Pages resolved and rendered by this build; the others were kept.
+    pub rendered: usize,
     /// Live sample pages written for placements.
     pub samples: usize,
     pub output: PathBuf,
     pub diagnostics: Vec<Diagnostic>,
     /// The files diagnostics point into; `book.toml` is file 0.
-    pub sources: SourceMap,
+    pub sources: Arc<SourceMap>,
     pub elapsed: Duration,
     /// Whether the site was written (false when it had errors).
     pub written: bool,
     pub files_written: usize,
+    /// Output paths whose bytes changed (or that are gone), sorted.
+    pub changed: Vec<String>,
 }
 
 impl BuildReport {
@@ -81,142 +95,49 @@ pub trait Progress: Sync {
 
 impl Progress for () {}
 
-/// What the stages made of a book, before anything is written: the resolved site and
-/// every problem found, with the files the problems point into.
+/// Builds the book in `options.dir`, incrementally when the cache file beside the
+/// output describes the output as it is.
+pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildReport, BuildError> {
+    let config = load_config(options)?;
+    let mut state = if options.no_cache {
+        BuildState::default()
+    } else {
+        cache::load(&config).unwrap_or_default()
+    };
+    let changes = state.take_pending_changes();
+    let report = state.rebuild(options, &changes, progress)?;
+    if report.written {
+        cache::save(&config, &state);
+    }
+    Ok(report)
+}
+
+/// What the stages made of a book, without writing it: the resolved site (every page
+/// with its document) and every problem found, with the files the problems point into.
 pub struct Stages {
     pub site: Site,
     pub diagnostics: Vec<Diagnostic>,
     /// The files diagnostics point into; `book.toml` is file 0.
-    pub sources: SourceMap,
+    pub sources: Arc<SourceMap>,
     /// The files of `[build] static`, copied as they are.
     pub static_files: Vec<StaticFile>,
     /// The theme, when it loaded.
     pub theme: Option<Theme>,
     /// The placement definitions.
     pub catalog: Catalog,
-    /// Live sample pages written for placements.
-    pub samples: usize,
+    /// Every output path the site would have.
+    pub outputs: Vec<String>,
 }
 
-/// Builds the book in `options.dir`.
-pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildReport, BuildError> {
-    let started = Instant::now();
-    let config = load_config(options)?;
-    let output = config.output_dir();
-    let mut diagnostics = Vec::new();
-
-    let staging = write::Staging::begin(&output, &config.root)
-        .map_err(|error| diagnostics.push(write_problem(&error)))
-        .ok();
-    let sink: &dyn Sink = match &staging {
-        Some(staging) => staging,
-        None => &render::Discard,
-    };
-    let stages = run_stages(&config, sink, progress)?;
-    diagnostics.extend(stages.diagnostics);
-    let strict = options.strict || config.build.strict;
-    finish_diagnostics(&mut diagnostics, &stages.sources, strict);
-
-    // Dropping the staging folder without committing it leaves the old output as it was.
-    let has_errors = diagnostics.iter().any(Diagnostic::is_error);
-    let mut files_written = 0;
-    let mut written = false;
-    if let (false, Some(staging)) = (has_errors, staging) {
-        match staging.commit() {
-            Ok(summary) => {
-                files_written = summary.written;
-                written = true;
-            }
-            Err(error) => diagnostics.push(write_problem(&error)),
-        }
-    }
-    debug!(elapsed = ?started.elapsed(), files_written, "written");
-
-    Ok(BuildReport {
-        pages: stages.site.pages.len(),
-        samples: stages.samples,
-        output,
-        diagnostics,
-        sources: stages.sources,
-        elapsed: started.elapsed(),
-        written,
-        files_written,
-    })
-}
-
-/// Runs placements → sources → parse → resolve → render → publish for `config`,
-/// handing every output file to `sink` as it is made.
+/// Runs every stage but the write, from scratch, handing every output file to `sink`.
 pub fn run_stages(
-    config: &Config,
+    options: &BuildOptions,
     sink: &dyn Sink,
     progress: &dyn Progress,
 ) -> Result<Stages, BuildError> {
-    let started = Instant::now();
-    let source_map = SourceMap::default();
-    register_config_file(config, &source_map);
-    let mut diagnostics = Vec::new();
-    let catalog = placements::load(config, &source_map, &mut diagnostics);
-    debug!(placements = catalog.placements.len(), elapsed = ?started.elapsed(), "placements");
-
-    let discovered = sources::discover(config)?;
-    progress.start(discovered.pages.len());
-    debug!(pages = discovered.pages.len(), elapsed = ?started.elapsed(), "discovered sources");
-    let parsed = parse::parse_pages(config, &discovered.pages, &source_map);
-    debug!(elapsed = ?started.elapsed(), "parsed");
-
-    let summary = read_summary(
-        config,
-        discovered.summary.as_deref(),
-        &source_map,
-        &mut diagnostics,
-    );
-    let summary_ref = summary.as_ref().map(|(file, text)| (*file, text.as_ref()));
-    let site = resolve::resolve(
-        config,
-        parsed,
-        summary_ref,
-        &source_map,
-        &catalog,
-        &mut diagnostics,
-    );
-    debug!(elapsed = ?started.elapsed(), "resolved");
-
-    let theme = render::theme::load(config)
-        .map_err(|found| diagnostics.extend(found))
-        .ok();
-    let mut samples = 0;
-    if let Some(theme) = &theme {
-        for copy in discovered.static_files.iter().chain(&site.assets) {
-            sink.copy(&copy.rel, &copy.path);
-        }
-        let page_done = || progress.page_done();
-        diagnostics.extend(render::render_site(config, &site, theme, sink, &page_done));
-        let (problems, written) =
-            placements::pages::render_outputs(config, &site, &catalog, theme, sink);
-        diagnostics.extend(problems);
-        samples = written;
-    }
-    debug!(elapsed = ?started.elapsed(), "rendered");
-
-    let static_files = discovered.static_files;
-    diagnostics.extend(publish::publish(
-        config,
-        &site,
-        &static_files,
-        &catalog,
-        &source_map,
-        sink,
-    ));
-
-    Ok(Stages {
-        site,
-        diagnostics,
-        sources: source_map,
-        static_files,
-        theme,
-        catalog,
-        samples,
-    })
+    let mut state = BuildState::default();
+    state.keep_documents = true;
+    state.run_stages(options, sink, progress)
 }
 
 /// Makes every warning an error under `strict`, sorts the diagnostics into the same
@@ -232,7 +153,7 @@ pub fn finish_diagnostics(diagnostics: &mut Vec<Diagnostic>, sources: &SourceMap
     diagnostics.dedup_by(|a, b| a.location == b.location && a.message == b.message);
 }
 
-fn write_problem(error: &write::WriteError) -> Diagnostic {
+pub(crate) fn write_problem(error: &write::WriteError) -> Diagnostic {
     Diagnostic::new(Severity::Error, None, error.to_string())
         .with_code("output-folder")
         .with_hint("choose another folder with --dest-dir or `[build] build-dir`")
@@ -261,37 +182,10 @@ pub fn load_config(options: &BuildOptions) -> Result<Config, ConfigError> {
 }
 
 /// `book.toml` is always file 0, which configuration diagnostics refer to.
-fn register_config_file(config: &Config, sources: &SourceMap) -> FileId {
+pub(crate) fn register_config_file(config: &Config, sources: &SourceMap) -> FileId {
     let path = config.root.join(config::CONFIG_FILE);
     let text = std::fs::read_to_string(&path).unwrap_or_default();
     sources.add(&path, config::CONFIG_FILE.to_string(), Arc::from(text))
-}
-
-fn read_summary(
-    config: &Config,
-    path: Option<&std::path::Path>,
-    sources: &SourceMap,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Option<(FileId, Arc<str>)> {
-    let path = path?;
-    let display = parse::loader::display_path(path, &config.root);
-    match std::fs::read_to_string(path) {
-        Ok(text) => {
-            let text: Arc<str> = Arc::from(text);
-            Some((sources.add(path, display, text.clone()), text))
-        }
-        Err(error) => {
-            diagnostics.push(
-                Diagnostic::new(
-                    Severity::Error,
-                    None,
-                    format!("cannot read {display}: {error}"),
-                )
-                .with_code("unreadable-file"),
-            );
-            None
-        }
-    }
 }
 
 /// Diagnostics come out by file path, then line: the same order every run.

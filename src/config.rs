@@ -636,7 +636,7 @@ mod tests {
     #[test]
     fn cname_with_a_scheme_is_refused_at_its_line() {
         let diagnostic = single_diagnostic("[build]\ncname = \"https://docs.example.com/\"\n");
-        assert_eq!(diagnostic.code, Some("invalid-cname"));
+        assert_eq!(diagnostic.code.as_deref(), Some("invalid-cname"));
         assert_eq!(diagnostic.location.map(|l| l.line), Some(2));
         assert!(parse_text("[build]\ncname = \"docs.example.com\"\n").is_ok());
     }

@@ -4,6 +4,7 @@
 //! so a build shows all of its problems in one run. Rendering them needs the text of the
 //! files they point into, which the build's [`SourceMap`] holds.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -11,11 +12,11 @@ use std::sync::{Arc, RwLock};
 
 use annotate_snippets::renderer::DecorStyle;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::doc::{FileId, Location};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Warning,
@@ -23,7 +24,7 @@ pub enum Severity {
 }
 
 /// One problem found in the user's input.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Diagnostic {
     pub severity: Severity,
     /// Where it is; `None` for problems of the build as a whole.
@@ -36,7 +37,7 @@ pub struct Diagnostic {
     pub include_chain: Vec<Location>,
     /// A stable kebab-case name for the kind of problem (`broken-link`), for CI
     /// annotations and for filtering; `None` only for diagnostics not yet given one.
-    pub code: Option<&'static str>,
+    pub code: Option<Cow<'static, str>>,
 }
 
 impl Diagnostic {
@@ -61,7 +62,7 @@ impl Diagnostic {
 
     /// Names the kind of problem; see [`Diagnostic::code`].
     pub fn with_code(mut self, code: &'static str) -> Self {
-        self.code = Some(code);
+        self.code = Some(Cow::Borrowed(code));
         self
     }
 
@@ -115,6 +116,16 @@ impl SourceMap {
         }));
         by_path.insert(path.to_path_buf(), id);
         id
+    }
+
+    /// Forgets the text registered for `path`, so that the next [`add`](Self::add) reads
+    /// it anew under a new id. Diagnostics holding the old id still show the old text.
+    /// The old entry stays, so a long `serve` session grows by one copy per edit.
+    pub fn forget(&self, path: &Path) {
+        self.by_path
+            .write()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .remove(path);
     }
 
     /// The id and text of a file registered before.
@@ -180,7 +191,7 @@ impl SourceMap {
             Severity::Warning => Level::WARNING,
         };
         let mut title = level.primary_title(diagnostic.message.as_str());
-        if let (true, Some(code)) = (show_code, diagnostic.code) {
+        if let (true, Some(code)) = (show_code, diagnostic.code.as_deref()) {
             title = title.id(code);
         }
 
@@ -223,7 +234,7 @@ impl SourceMap {
             line: location.map(|location| location.line),
             column: location.map(|location| location.column),
             severity: diagnostic.severity,
-            code: diagnostic.code,
+            code: diagnostic.code.as_deref(),
             message: &diagnostic.message,
             hint: diagnostic.hint.as_deref(),
             included_from: diagnostic
@@ -265,7 +276,7 @@ pub struct DiagnosticRecord<'d> {
     pub line: Option<u32>,
     pub column: Option<u32>,
     pub severity: Severity,
-    pub code: Option<&'static str>,
+    pub code: Option<&'d str>,
     pub message: &'d str,
     pub hint: Option<&'d str>,
     /// `file:line:column` of the include directives that led here, outermost first.

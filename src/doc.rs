@@ -5,14 +5,18 @@
 //! render stage turns it into HTML. Nothing here knows about files on disk: source
 //! positions name a file by [`FileId`], an index into the build's source map.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Index of a source file in the build's source map (pages and everything they include).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 pub struct FileId(pub u32);
 
 /// A position in a source file: 1-based line and column (column counted in characters).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 pub struct Location {
     pub file: FileId,
     pub line: u32,
@@ -289,7 +293,7 @@ pub struct Label {
     pub location: Location,
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct Toctree {
     pub caption: Option<String>,
     pub max_depth: Option<u32>,
@@ -300,7 +304,7 @@ pub struct Toctree {
     pub location: Location,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TocEntry {
     /// Explicit title (`Title <doc>`); the page title is used otherwise.
     pub title: Option<String>,

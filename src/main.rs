@@ -59,6 +59,31 @@ enum Command {
         /// Treat warnings as errors.
         #[arg(long)]
         strict: bool,
+        /// Ignore the cache of the previous build and build every page.
+        #[arg(long)]
+        no_cache: bool,
+    },
+    /// Build, serve on 127.0.0.1, rebuild on every change and reload the browser.
+    #[cfg(feature = "serve")]
+    Serve {
+        /// The folder holding book.toml.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The address to listen on; anything but 127.0.0.1 exposes the site.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: std::net::IpAddr,
+        #[arg(long, default_value_t = 3000)]
+        port: u16,
+        /// Open the site in the default browser.
+        #[arg(long)]
+        open: bool,
+        /// Poll for changes instead of using file-system notifications (network drives,
+        /// containers, or when the inotify watch limit is reached).
+        #[arg(long)]
+        poll: bool,
+        /// Write the site here instead of `[build] build-dir`.
+        #[arg(long)]
+        dest_dir: Option<PathBuf>,
     },
     /// Check the book without writing it: everything the build checks, plus every
     /// internal link, anchor and file the rendered pages use.
@@ -122,12 +147,14 @@ fn main() -> ExitCode {
             dest_dir,
             base_url,
             strict,
+            no_cache,
         } => {
             let options = BuildOptions {
                 dir,
                 dest_dir,
                 base_url,
                 strict,
+                no_cache,
             };
             run_build(&options, &output)
         }
@@ -138,6 +165,29 @@ fn main() -> ExitCode {
         } => {
             let options = CheckOptions { dir, strict };
             run_check(&options, format, &output)
+        }
+        #[cfg(feature = "serve")]
+        Command::Serve {
+            dir,
+            host,
+            port,
+            open,
+            poll,
+            dest_dir,
+        } => {
+            let options = loopbook::serve::ServeOptions {
+                build: BuildOptions {
+                    dir,
+                    dest_dir,
+                    ..BuildOptions::default()
+                },
+                host,
+                port,
+                open,
+                poll,
+                color: output.color,
+            };
+            run_serve(&options, &output)
         }
         Command::Init { dir } => run_init(&dir, &output),
         Command::Mdbook { action: None } => run_mdbook(&output),
@@ -206,6 +256,24 @@ fn run_check(options: &CheckOptions, format: Format, output: &Output) -> ExitCod
     }
 }
 
+#[cfg(feature = "serve")]
+fn run_serve(options: &loopbook::serve::ServeOptions, output: &Output) -> ExitCode {
+    use loopbook::serve::ServeError;
+    match loopbook::serve::serve(options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(ServeError::Build(loopbook::build::BuildError::Config(error))) => {
+            print_config_error(&error, output)
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            if let Some(hint) = error.hint() {
+                eprintln!("help: {hint}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
 fn print_report(report: &BuildReport, output: &Output) -> ExitCode {
     for diagnostic in &report.diagnostics {
         if output.quiet && !diagnostic.is_error() {
@@ -231,12 +299,18 @@ fn print_report(report: &BuildReport, output: &Output) -> ExitCode {
         } else {
             "; the previous output is untouched".to_string()
         };
+        let kept = report.pages - report.rendered.min(report.pages);
+        let reuse = if report.written && kept > 0 {
+            format!(" ({} rendered, {kept} unchanged)", report.rendered)
+        } else {
+            String::new()
+        };
         let samples = match report.samples {
             0 => String::new(),
             n => format!(", {n} sample{}", plural(n)),
         };
         eprintln!(
-            "{verb} {} page{}{samples}{problems} in {:.2} s{destination}",
+            "{verb} {} page{}{reuse}{samples}{problems} in {:.2} s{destination}",
             report.pages,
             plural(report.pages),
             report.elapsed.as_secs_f64()

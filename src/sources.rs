@@ -49,7 +49,7 @@ impl PageSource {
 }
 
 /// A file copied to the output as it is.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct StaticFile {
     pub path: PathBuf,
     /// Output path relative to the output folder, with `/` separators.

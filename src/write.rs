@@ -30,6 +30,8 @@ pub enum WriteError {
     Foreign(PathBuf),
     #[error("cannot write {}: {source}", .path.display())]
     Io { path: PathBuf, source: io::Error },
+    #[error("an earlier update of {} was interrupted", .0.display())]
+    Interrupted(PathBuf),
 }
 
 fn io_error(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
@@ -105,8 +107,26 @@ impl Staging {
         }
     }
 
-    fn try_put(&self, rel: &str, contents: &[u8]) -> Result<(), WriteError> {
+    /// Takes a file unchanged from the previous output, by a hard link, so it keeps its
+    /// modification time. The caller has checked that the previous file is the one it
+    /// recorded.
+    pub fn keep(&self, rel: &str) {
+        if let Err(error) = self.try_keep(rel) {
+            let mut first = self.first_error.lock().unwrap_or_else(|p| p.into_inner());
+            first.get_or_insert(error);
+        }
+    }
+
+    fn try_keep(&self, rel: &str) -> Result<(), WriteError> {
         let target = self.folder.join(rel);
+        self.create_parent(&target)?;
+        let previous = self.output.join(rel);
+        fs::hard_link(&previous, &target).map_err(io_error(&previous))?;
+        self.unchanged.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn create_parent(&self, target: &Path) -> Result<(), WriteError> {
         if let Some(folder) = target.parent() {
             let known = self
                 .created
@@ -121,6 +141,12 @@ impl Staging {
                     .insert(folder.into());
             }
         }
+        Ok(())
+    }
+
+    fn try_put(&self, rel: &str, contents: &[u8]) -> Result<(), WriteError> {
+        let target = self.folder.join(rel);
+        self.create_parent(&target)?;
         let previous = self.output.join(rel);
         let unchanged = fs::metadata(&previous).is_ok_and(|m| m.len() == contents.len() as u64)
             && fs::read(&previous).is_ok_and(|old| old == contents);
@@ -164,6 +190,168 @@ impl Drop for Staging {
             let _ = fs::remove_dir_all(&self.folder);
         }
     }
+}
+
+/// Updates an existing output folder with only the files that changed, in two phases:
+/// the new files are written into a staging folder beside the output, then a journal
+/// naming them is written, each is renamed into place and removed files are deleted,
+/// and the journal goes. Dropping the update before [`commit`](InPlace::commit) leaves
+/// the output untouched; a crash during the renames leaves every file whole and the
+/// journal behind, and the next build, seeing it, trusts nothing and rebuilds in full.
+pub struct InPlace {
+    output: PathBuf,
+    folder: PathBuf,
+    journal: PathBuf,
+    staged: Mutex<Vec<String>>,
+    removed: Mutex<Vec<String>>,
+    first_error: Mutex<Option<WriteError>>,
+    committed: bool,
+}
+
+impl InPlace {
+    /// Checks that `output` is a folder loopbook wrote and no earlier update of it was
+    /// interrupted, and creates the staging folder.
+    pub fn begin(output: &Path, book_root: &Path) -> Result<InPlace, WriteError> {
+        check_output_folder(output, book_root)?;
+        if !output.join(MARKER).is_file() {
+            return Err(WriteError::Foreign(output.to_path_buf()));
+        }
+        let journal = journal_path(output);
+        if journal.exists() {
+            return Err(WriteError::Interrupted(output.to_path_buf()));
+        }
+        let parent = output.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let name = output
+            .file_name()
+            .map_or("public".into(), |n| n.to_string_lossy().into_owned());
+        let folder = parent.join(format!(".{name}.loopbook-staging-{}", std::process::id()));
+        remove_if_present(&folder)?;
+        fs::create_dir_all(&folder).map_err(io_error(&folder))?;
+        Ok(InPlace {
+            output: output.to_path_buf(),
+            folder,
+            journal,
+            staged: Mutex::new(Vec::new()),
+            removed: Mutex::new(Vec::new()),
+            first_error: Mutex::new(None),
+            committed: false,
+        })
+    }
+
+    /// Stages one file (path relative to the output, `/`-separated).
+    pub fn put(&self, rel: &str, contents: &[u8]) {
+        let result = self.try_put(rel, contents);
+        self.note(result);
+    }
+
+    /// Stages a copy of a file.
+    pub fn copy(&self, rel: &str, source: &Path) {
+        let result = fs::read(source)
+            .map_err(io_error(source))
+            .and_then(|bytes| self.try_put(rel, &bytes));
+        self.note(result);
+    }
+
+    /// Marks a file the site no longer has for removal.
+    pub fn remove(&self, rel: &str) {
+        lock(&self.removed).push(rel.to_string());
+    }
+
+    fn try_put(&self, rel: &str, contents: &[u8]) -> Result<(), WriteError> {
+        let target = self.folder.join(rel);
+        let folder = target.parent().unwrap_or(&self.folder);
+        fs::create_dir_all(folder).map_err(io_error(folder))?;
+        fs::write(&target, contents).map_err(io_error(&target))?;
+        lock(&self.staged).push(rel.to_string());
+        Ok(())
+    }
+
+    fn note(&self, result: Result<(), WriteError>) {
+        if let Err(error) = result {
+            lock(&self.first_error).get_or_insert(error);
+        }
+    }
+
+    /// Moves the staged files into the output and deletes the removed ones.
+    pub fn commit(mut self) -> Result<WriteSummary, WriteError> {
+        if let Some(error) = lock(&self.first_error).take() {
+            return Err(error);
+        }
+        let mut staged = std::mem::take(&mut *lock(&self.staged));
+        staged.sort();
+        let removed = std::mem::take(&mut *lock(&self.removed));
+        if staged.is_empty() && removed.is_empty() {
+            return Ok(WriteSummary::default());
+        }
+        let listing: String = staged
+            .iter()
+            .chain(&removed)
+            .map(|rel| format!("{rel}\n"))
+            .collect();
+        fs::write(&self.journal, listing).map_err(io_error(&self.journal))?;
+
+        for rel in &staged {
+            let target = self.output.join(rel);
+            if let Some(folder) = target.parent() {
+                fs::create_dir_all(folder).map_err(io_error(folder))?;
+            }
+            fs::rename(self.folder.join(rel), &target).map_err(io_error(&target))?;
+        }
+        for rel in &removed {
+            self.delete(rel)?;
+        }
+
+        fs::remove_file(&self.journal).map_err(io_error(&self.journal))?;
+        self.committed = true;
+        let _ = fs::remove_dir_all(&self.folder);
+        Ok(WriteSummary {
+            written: staged.len(),
+            unchanged: 0,
+        })
+    }
+
+    /// Deletes one file and the folders it leaves empty.
+    fn delete(&self, rel: &str) -> Result<(), WriteError> {
+        let path = self.output.join(rel);
+        match fs::remove_file(&path) {
+            Err(error) if error.kind() != io::ErrorKind::NotFound => {
+                return Err(io_error(&path)(error));
+            }
+            _ => {}
+        }
+        let mut folder = path.parent();
+        while let Some(dir) = folder {
+            // Stops at the output root or the first folder that still holds something.
+            if dir == self.output || fs::remove_dir(dir).is_err() {
+                break;
+            }
+            folder = dir.parent();
+        }
+        Ok(())
+    }
+}
+
+impl Drop for InPlace {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.folder);
+        }
+    }
+}
+
+/// The journal of an in-place update, beside the output folder.
+pub fn journal_path(output: &Path) -> PathBuf {
+    let name = output
+        .file_name()
+        .map_or("public".into(), |n| n.to_string_lossy().into_owned());
+    output
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(format!(".{name}.loopbook-journal"))
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poison| poison.into_inner())
 }
 
 /// Replaces `output` with `files` plus copies of `copies` in one step.
@@ -275,6 +463,59 @@ mod tests {
         assert_eq!((summary.written, summary.unchanged), (1, 2));
         let leftovers: Vec<_> = fs::read_dir(&book).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "only public/ remains: {leftovers:?}");
+    }
+
+    #[test]
+    fn an_in_place_update_changes_only_what_it_names_and_nothing_until_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let book = dir.path().join("book");
+        fs::create_dir_all(&book).unwrap();
+        let output = book.join("public");
+        write_site(
+            &output,
+            &book,
+            vec![file("a.html", "A"), file("old/gone.html", "G")],
+            &[],
+        )
+        .unwrap();
+        let inode = fs::metadata(output.join("a.html")).unwrap().ino();
+
+        let abandoned = InPlace::begin(&output, &book).unwrap();
+        abandoned.put("b.html", b"B");
+        drop(abandoned);
+        assert!(
+            !output.join("b.html").exists(),
+            "nothing lands before the commit"
+        );
+
+        let update = InPlace::begin(&output, &book).unwrap();
+        update.put("new/b.html", b"B");
+        update.remove("old/gone.html");
+        let summary = update.commit().unwrap();
+        assert_eq!(summary.written, 1);
+        assert_eq!(fs::read_to_string(output.join("new/b.html")).unwrap(), "B");
+        assert!(!output.join("old").exists(), "emptied folders go too");
+        assert_eq!(fs::metadata(output.join("a.html")).unwrap().ino(), inode);
+        let leftovers: Vec<_> = fs::read_dir(&book).unwrap().collect();
+        assert_eq!(
+            leftovers.len(),
+            1,
+            "no staging folder or journal left: {leftovers:?}"
+        );
+    }
+
+    #[test]
+    fn an_interrupted_update_is_noticed() {
+        let dir = tempfile::tempdir().unwrap();
+        let book = dir.path().join("book");
+        fs::create_dir_all(&book).unwrap();
+        let output = book.join("public");
+        write_site(&output, &book, vec![file("a.html", "A")], &[]).unwrap();
+        fs::write(journal_path(&output), "a.html\n").unwrap();
+        assert!(matches!(
+            InPlace::begin(&output, &book),
+            Err(WriteError::Interrupted(_))
+        ));
     }
 
     #[test]

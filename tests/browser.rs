@@ -7,11 +7,19 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Mutex;
 
 use common::{Book, copy_tree};
 
+/// One Chromium at a time: on a 2-core machine several at once starve each other past
+/// the checks' time limits.
+static ONE_BROWSER: Mutex<()> = Mutex::new(());
+
 /// Runs `tests/browser/<check>.check.mjs` with `args`; fails with its output.
 fn run_check(check: &str, args: &[&str]) {
+    let _turn = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(|poison| poison.into_inner());
     if std::env::var_os("LOOPBOOK_SKIP_BROWSER_TESTS").is_some() {
         eprintln!("skipping browser check `{check}`: LOOPBOOK_SKIP_BROWSER_TESTS is set");
         return;
@@ -58,6 +66,23 @@ fn theme_copy_button_and_dark_mode_work_in_a_browser() {
         "theme",
         &[public.to_str().unwrap(), "getting-started/quickstart.html"],
     );
+}
+
+#[cfg(feature = "serve")]
+#[test]
+fn serve_reloads_on_save_keeps_scroll_and_shows_the_overlay_in_a_browser() {
+    let book = Book::empty();
+    let filler: String = (0..60)
+        .map(|n| format!("Paragraph {n} of text that makes the page long enough to scroll.\n\n"))
+        .collect();
+    book.write("book.toml", "[book]\ntitle = \"Live\"\n").write(
+        "content/index.md",
+        &format!("# Live\n\n{filler}The word MARKER-ONE is here.\n\n{filler}"),
+    );
+    let server = common::serve::Server::start(&book);
+    let url = format!("http://127.0.0.1:{}/index.html", server.port);
+    let source = book.path().join("content/index.md");
+    run_check("serve", &[&url, source.to_str().unwrap()]);
 }
 
 #[test]

@@ -199,7 +199,7 @@ fn failed_build_leaves_the_previous_output_byte_identical() {
     let leftovers: Vec<String> = std::fs::read_dir(book.path())
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| name.contains("loopbook"))
+        .filter(|name| name.contains("loopbook-staging") || name.contains("loopbook-old"))
         .collect();
     assert!(
         leftovers.is_empty(),

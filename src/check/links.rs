@@ -111,6 +111,7 @@ fn reported_before(diagnostics: &[Diagnostic]) -> HashSet<(FileId, u32)> {
         .filter(|diagnostic| {
             diagnostic
                 .code
+                .as_deref()
                 .is_some_and(|code| REPORTED_BEFORE.contains(&code))
         })
         .filter_map(|diagnostic| diagnostic.location.map(|l| (l.file, l.line)))
@@ -458,8 +459,7 @@ impl<'a> Origins<'a> {
             .get(FileId(0))
             .map(|file| file.text.to_string())
             .unwrap_or_default();
-        let taken =
-            publish::paths_the_site_writes(config, site, &stages.static_files, &stages.catalog);
+        let taken = publish::taken_paths(stages.outputs.iter().map(String::as_str));
         let (planned, _) = redirects::plan(config, site, &taken, &book_toml);
         let redirects = planned
             .into_iter()
@@ -590,7 +590,10 @@ impl<'a> Origins<'a> {
 /// in document order.
 fn model_locations(page: &Page, url: &str) -> Vec<Location> {
     let mut found = Vec::new();
-    visit_inlines(&page.document.blocks, &mut |inline| match inline {
+    let Some(document) = &page.document else {
+        return found;
+    };
+    visit_inlines(&document.blocks, &mut |inline| match inline {
         Inline::Link(link) => {
             if let Some(location) = link.location
                 && destination_text(&link.destination) == url
@@ -601,7 +604,7 @@ fn model_locations(page: &Page, url: &str) -> Vec<Location> {
         Inline::Image(image) if image.src == url => found.push(image.location),
         _ => {}
     });
-    visit_blocks(&page.document.blocks, &mut |block| match block {
+    visit_blocks(&document.blocks, &mut |block| match block {
         Block::Image(image) if image.src == url => found.push(image.location),
         Block::Figure(figure) if figure.image.src == url => found.push(figure.image.location),
         _ => {}

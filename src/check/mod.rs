@@ -13,6 +13,7 @@ pub mod scan;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::build::{self, BuildError, BuildOptions, Stages};
 use crate::config::Config;
@@ -37,7 +38,7 @@ pub struct CheckReport {
     pub links: usize,
     pub diagnostics: Vec<Diagnostic>,
     /// The files diagnostics point into; `book.toml` is file 0.
-    pub sources: SourceMap,
+    pub sources: Arc<SourceMap>,
 }
 
 impl CheckReport {
@@ -65,7 +66,7 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, BuildError> {
     };
     let config = build::load_config(&build_options)?;
     let rendered = links::ScannedSite::default();
-    let mut stages = build::run_stages(&config, &rendered, &())?;
+    let mut stages = build::run_stages(&build_options, &rendered, &())?;
 
     let mut diagnostics = std::mem::take(&mut stages.diagnostics);
     let links = links::check_links(&config, &stages, rendered, &mut diagnostics);
@@ -90,7 +91,7 @@ fn pages_outside_navigation(site: &Site, found: &[Diagnostic]) -> Vec<Diagnostic
     let listed = site.nav.node_of_page();
     let reported: HashSet<FileId> = found
         .iter()
-        .filter(|diagnostic| diagnostic.code == Some("not-in-navigation"))
+        .filter(|diagnostic| diagnostic.code.as_deref() == Some("not-in-navigation"))
         .filter_map(|diagnostic| diagnostic.location.map(|location| location.file))
         .collect();
     site.pages

@@ -103,11 +103,12 @@ impl<'a> FileLoader<'a> {
             self.note_dependency(path);
             return Ok(found);
         }
+        // A file that is missing now is still a dependency: creating it changes the page.
+        self.note_dependency(path);
         let bytes = std::fs::read(path).map_err(|error| match error.kind() {
             std::io::ErrorKind::NotFound => format!("included file `{target}` does not exist"),
             _ => format!("cannot read `{target}`: {error}"),
         })?;
-        self.note_dependency(path);
         let text = String::from_utf8(bytes)
             .map_err(|_| format!("included file `{target}` is not valid UTF-8"))?;
         let display = display_path(path, self.book_root);
@@ -246,7 +247,8 @@ mod tests {
         assert!(outside.contains("outside the book folder"), "{outside}");
         let missing = loader.enter("nope.md", page_id, at).unwrap_err();
         assert_eq!(missing, "included file `nope.md` does not exist");
-        assert_eq!(loader.dependencies.len(), 3);
+        // The missing file counts too: creating it must rebuild the page.
+        assert_eq!(loader.dependencies.len(), 4);
 
         assert_eq!(error_code(&cycle), "include-cycle");
         assert_eq!(error_code(&outside), "include-outside-book");

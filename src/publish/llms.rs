@@ -10,12 +10,10 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rayon::prelude::*;
-
 use crate::config::Config;
 use crate::doc::{Block, Document, plain_text, visit_blocks};
 use crate::render::escape::url_path;
-use crate::render::{Sink, markdown};
+use crate::render::markdown;
 use crate::resolve::nav::NavKind;
 use crate::resolve::{Page, Site, urls};
 
@@ -28,25 +26,43 @@ pub fn markdown_path(page: &Page) -> String {
     format!("{stem}.md")
 }
 
-/// Writes every page's Markdown copy into `sink` as it is made.
-pub fn write_markdown_copies(site: &Site, sink: &dyn Sink) {
-    let pages_by_output: HashMap<&str, usize> = site
-        .pages
-        .iter()
-        .enumerate()
-        .map(|(number, page)| (page.output.as_str(), number))
-        .collect();
-    site.pages.par_iter().for_each(|page| {
-        let path = markdown_path(page);
-        let rewrite = |url: &str| retarget(site, &pages_by_output, page, &path, url);
-        let text = markdown::render_document(&page.document, &page.title, &rewrite);
-        sink.put(&path, text.as_bytes());
-    });
+/// Makes the Markdown copies of a site's pages: knows which output paths are pages, so
+/// links between pages can lead from copy to copy.
+pub struct MarkdownCopies<'s> {
+    site: &'s Site,
+    pages_by_output: HashMap<&'s str, usize>,
 }
 
-/// A URL written for `page`'s HTML, made right for its Markdown copy at `copy`: links
-/// to pages lead to their copies, other relative links are re-rooted; absolute and
-/// fragment-only links stay as they are.
+impl<'s> MarkdownCopies<'s> {
+    pub fn new(site: &'s Site) -> Self {
+        let pages_by_output = site
+            .pages
+            .iter()
+            .enumerate()
+            .map(|(number, page)| (page.output.as_str(), number))
+            .collect();
+        MarkdownCopies {
+            site,
+            pages_by_output,
+        }
+    }
+
+    /// The output path and text of `page`'s copy, made from its resolved `document`.
+    pub fn copy(&self, page: &Page, document: &Document) -> (String, String) {
+        let path = markdown_path(page);
+        let rewrite = |url: &str| self.retarget(page, &path, url);
+        let text = markdown::render_document(document, &page.title, &rewrite);
+        (path, text)
+    }
+
+    /// A URL written for `page`'s HTML, made right for its Markdown copy at `copy`:
+    /// links to pages lead to their copies, other relative links are re-rooted;
+    /// absolute and fragment-only links stay as they are.
+    fn retarget(&self, page: &Page, copy: &str, url: &str) -> String {
+        retarget(self.site, &self.pages_by_output, page, copy, url)
+    }
+}
+
 fn retarget(
     site: &Site,
     pages_by_output: &HashMap<&str, usize>,
@@ -75,14 +91,24 @@ fn retarget(
     format!("{}{rest}", urls::relative_link(copy, &target))
 }
 
-/// `llms.txt` for the whole site.
-pub fn llms_txt(config: &Config, site: &Site) -> String {
+/// `llms.txt` for the whole site; `first_sentences` holds each page's
+/// [`first_sentence`], in page order, for pages without a description.
+pub fn llms_txt(config: &Config, site: &Site, first_sentences: &[Option<&str>]) -> String {
     let title = config.book.title.as_deref().unwrap_or("Documentation");
+    let describe = |page: usize| {
+        site.pages[page].description.clone().or_else(|| {
+            first_sentences
+                .get(page)
+                .copied()
+                .flatten()
+                .map(str::to_string)
+        })
+    };
     let summary = config
         .book
         .description
         .clone()
-        .or_else(|| site.pages.first().and_then(page_description))
+        .or_else(|| (!site.pages.is_empty()).then(|| describe(0)).flatten())
         .unwrap_or_else(|| format!("{title}: {} pages of documentation.", site.pages.len()));
 
     let mut text = format!("# {}\n\n> {}\n", one_line(title), one_line(&summary));
@@ -91,7 +117,7 @@ pub fn llms_txt(config: &Config, site: &Site) -> String {
         let lines: Vec<String> = pages
             .into_iter()
             .filter(|page| listed.insert(*page))
-            .map(|page| page_line(config, &site.pages[page]))
+            .map(|page| page_line(config, &site.pages[page], describe(page)))
             .collect();
         if !lines.is_empty() {
             text.push_str(&format!(
@@ -103,7 +129,7 @@ pub fn llms_txt(config: &Config, site: &Site) -> String {
     }
     let outside: Vec<String> = (0..site.pages.len())
         .filter(|page| !listed.contains(page))
-        .map(|page| page_line(config, &site.pages[page]))
+        .map(|page| page_line(config, &site.pages[page], describe(page)))
         .collect();
     if !outside.is_empty() {
         text.push_str(&format!("\n## Optional\n\n{}\n", outside.join("\n")));
@@ -111,7 +137,7 @@ pub fn llms_txt(config: &Config, site: &Site) -> String {
     text
 }
 
-fn page_line(config: &Config, page: &Page) -> String {
+fn page_line(config: &Config, page: &Page, description: Option<String>) -> String {
     let path = url_path(&markdown_path(page));
     let url = if config.has_absolute_base_url() {
         format!("{}{path}", config.base_url())
@@ -119,20 +145,15 @@ fn page_line(config: &Config, page: &Page) -> String {
         path
     };
     let title = one_line(&page.title).replace(['[', ']'], "");
-    match page_description(page) {
+    match description {
         Some(description) => format!("- [{title}]({url}): {}", one_line(&description)),
         None => format!("- [{title}]({url})"),
     }
 }
 
-/// The page's own description, else the first sentence of its first paragraph.
-fn page_description(page: &Page) -> Option<String> {
-    page.description
-        .clone()
-        .or_else(|| first_sentence(&page.document))
-}
-
-fn first_sentence(document: &Document) -> Option<String> {
+/// The first sentence of a document's first paragraph, at most 200 characters: what
+/// `llms.txt` says of a page without a description.
+pub fn first_sentence(document: &Document) -> Option<String> {
     let mut paragraph = None;
     visit_blocks(&document.blocks, &mut |block| {
         if paragraph.is_none()

@@ -3,9 +3,11 @@
 //!
 //! Steps: the search index under `search/`; `sitemap.xml` (pages and the invite page)
 //! and `robots.txt`; the redirects of `[redirects]`, checked against the site, as pages
-//! and as one `_redirects` file; a Markdown copy of every page and `llms.txt` listing
-//! them; `CNAME` (with `[build] cname`) and `.nojekyll` for GitHub Pages. Everything
-//! goes to the render stage's sink, so `loopbook check` runs this stage in memory too.
+//! and as one `_redirects` file; `llms.txt` listing every page's Markdown copy;
+//! `CNAME` (with `[build] cname`) and `.nojekyll` for GitHub Pages. The copies
+//! themselves ([`llms::MarkdownCopies`]) are made with each page, and what the index and
+//! `llms.txt` need of a page is its [`PageDigest`], kept with the page, so these
+//! site-wide files can be made again in every build, incremental ones too.
 
 pub mod llms;
 pub mod redirects;
@@ -15,67 +17,120 @@ pub mod sitemap;
 use std::collections::BTreeSet;
 use std::time::Instant;
 
-use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 use tracing::debug;
 
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, SourceMap};
-use crate::doc::FileId;
+use crate::doc::{Document, FileId};
 use crate::placements::{self, Catalog};
-use crate::render::{SEARCH_PAGE, Sink};
-use crate::resolve::Site;
-use crate::sources::StaticFile;
+use crate::render::{OutputFile, SEARCH_PAGE};
+use crate::resolve::{Page, Site};
 
-/// Writes the publishing files of `site` into `sink`; returns the problems found (bad
-/// redirects). `sources` holds `book.toml` as file 0, for pointing at its lines.
+/// What this stage needs of a page's resolved document. It is made when the page is
+/// rendered and kept with the page's output record, so a page that an incremental
+/// build keeps, without parsing it again, still counts in the index and in `llms.txt`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PageDigest {
+    pub sections: Vec<search::Section>,
+    /// For `llms.txt`, when the page has no description.
+    pub first_sentence: Option<String>,
+}
+
+impl PageDigest {
+    pub fn of(page: &Page, document: &Document) -> Self {
+        PageDigest {
+            sections: search::page_sections(&page.title, document),
+            first_sentence: llms::first_sentence(document),
+        }
+    }
+}
+
+/// The publishing files of `site`, whose pages' digests are `digests` (in page order),
+/// and the problems found (bad redirects). `taken` holds every other output path of
+/// the site, which a redirect must not replace; `sources` holds `book.toml` as file 0,
+/// for pointing at its lines.
 pub fn publish(
     config: &Config,
     site: &Site,
-    static_files: &[StaticFile],
+    digests: &[&PageDigest],
+    taken: &BTreeSet<String>,
     catalog: &Catalog,
     sources: &SourceMap,
-    sink: &dyn Sink,
-) -> Vec<Diagnostic> {
+) -> (Vec<OutputFile>, Vec<Diagnostic>) {
     let started = Instant::now();
-    let (index, stats) = search::build_index(site);
-    index
-        .par_iter()
-        .for_each(|file| sink.put(&file.path, file.text.as_bytes()));
+    let mut files = Vec::new();
+    let mut put = |path: &str, text: String| {
+        files.push(OutputFile {
+            path: path.to_string(),
+            contents: text.into_bytes(),
+        })
+    };
+    let indexed: Vec<search::IndexedPage<'_>> = site
+        .pages
+        .iter()
+        .zip(digests)
+        .map(|(page, digest)| search::IndexedPage {
+            output: &page.output,
+            title: &page.title,
+            sections: &digest.sections,
+        })
+        .collect();
+    let (index, stats) = search::build_index(&indexed);
+    for file in index {
+        put(&file.path, file.text);
+    }
     debug!(?stats, elapsed = ?started.elapsed(), "search index");
 
     let invite: Vec<sitemap::ExtraPage> = invite_page(config, catalog).into_iter().collect();
-    sink.put(
-        "sitemap.xml",
-        sitemap::sitemap(config, site, &invite).as_bytes(),
-    );
-    sink.put("robots.txt", sitemap::robots(config).as_bytes());
+    put("sitemap.xml", sitemap::sitemap(config, site, &invite));
+    put("robots.txt", sitemap::robots(config));
 
     let book_toml = sources
         .get(FileId(0))
         .map(|file| file.text.clone())
         .unwrap_or_default();
-    let taken = paths_the_site_writes(config, site, static_files, catalog);
-    let (redirects, diagnostics) = redirects::plan(config, site, &taken, &book_toml);
+    let (redirects, diagnostics) = redirects::plan(config, site, taken, &book_toml);
     for redirect in &redirects {
-        let html = redirects::page_html(config, site, redirect);
-        sink.put(&redirect.from, html.as_bytes());
+        put(&redirect.from, redirects::page_html(config, site, redirect));
     }
     if !redirects.is_empty() {
-        let file = redirects::redirects_file(config, site, &redirects);
-        sink.put("_redirects", file.as_bytes());
+        put(
+            "_redirects",
+            redirects::redirects_file(config, site, &redirects),
+        );
     }
 
-    llms::write_markdown_copies(site, sink);
-    sink.put("llms.txt", llms::llms_txt(config, site).as_bytes());
+    let first_sentences: Vec<Option<&str>> = digests
+        .iter()
+        .map(|digest| digest.first_sentence.as_deref())
+        .collect();
+    put("llms.txt", llms::llms_txt(config, site, &first_sentences));
 
     if let Some(cname) = &config.build.cname {
-        sink.put("CNAME", format!("{cname}\n").as_bytes());
+        put("CNAME", format!("{cname}\n"));
     }
     // GitHub Pages runs Jekyll over a branch it publishes unless this file exists, and
     // Jekyll drops every folder starting with `_` (`_static/`, Sphinx's habit).
-    sink.put(".nojekyll", b"");
+    put(".nojekyll", String::new());
     debug!(redirects = redirects.len(), elapsed = ?started.elapsed(), "published");
-    diagnostics
+    (files, diagnostics)
+}
+
+/// The output paths a redirect must not take over: every file the rest of the build
+/// writes (`written`), and this stage's own files.
+pub fn taken_paths<'a>(written: impl Iterator<Item = &'a str>) -> BTreeSet<String> {
+    let fixed = [
+        "404.html",
+        SEARCH_PAGE,
+        "sitemap.xml",
+        "robots.txt",
+        "llms.txt",
+        "_redirects",
+        "CNAME",
+        ".nojekyll",
+    ];
+    written.chain(fixed).map(str::to_string).collect()
 }
 
 /// The invite page, a page of the site that is not made from a source page: written
@@ -88,48 +143,4 @@ fn invite_page(config: &Config, catalog: &Catalog) -> Option<sitemap::ExtraPage>
         output,
         sources: vec![definition.path.clone()],
     })
-}
-
-/// Output paths that a redirect must not take over: pages and their Markdown copies,
-/// copied files, the pages the theme and the placements write, and the files of this
-/// stage.
-pub(crate) fn paths_the_site_writes(
-    config: &Config,
-    site: &Site,
-    static_files: &[StaticFile],
-    catalog: &Catalog,
-) -> BTreeSet<String> {
-    let pages = site.pages.iter().map(|page| page.output.clone());
-    let copies = site.pages.iter().map(llms::markdown_path);
-    let files = static_files
-        .iter()
-        .chain(&site.assets)
-        .map(|file| file.rel.clone());
-    let samples = catalog.placements.iter().flat_map(|placement| {
-        placement.views().flat_map(|view| {
-            let folder = view.sample_dir();
-            ["index.html", "payload.json", "schema.json"].map(|file| format!("{folder}{file}"))
-        })
-    });
-    let invite = config
-        .invite
-        .as_ref()
-        .and_then(|invite| placements::invite_output(&invite.path));
-    let fixed = [
-        "404.html",
-        SEARCH_PAGE,
-        "sitemap.xml",
-        "robots.txt",
-        "llms.txt",
-        "_redirects",
-        "CNAME",
-        ".nojekyll",
-    ];
-    pages
-        .chain(copies)
-        .chain(files)
-        .chain(samples)
-        .chain(invite)
-        .chain(fixed.map(str::to_string))
-        .collect()
 }

@@ -26,11 +26,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::doc::{Block, block_inlines, child_blocks, plain_text};
+use crate::doc::{Block, Document, block_inlines, child_blocks, plain_text};
 use crate::render::escape;
-use crate::resolve::{Page, Site};
 
 /// Changes whenever the file formats above change.
 pub const FORMAT_VERSION: u32 = 1;
@@ -78,17 +77,24 @@ pub struct IndexStats {
     pub bytes: usize,
 }
 
-/// Builds every file of the search index for `site`.
-pub fn build_index(site: &Site) -> (Vec<IndexFile>, IndexStats) {
-    let pages: Vec<Vec<Section>> = site.pages.par_iter().map(page_sections).collect();
+/// One page as the index sees it: where it is, its title, and its sections.
+pub struct IndexedPage<'a> {
+    /// Output path, relative to the site root.
+    pub output: &'a str,
+    pub title: &'a str,
+    pub sections: &'a [Section],
+}
+
+/// Builds every file of the search index for `pages`, in page order.
+pub fn build_index(pages: &[IndexedPage<'_>]) -> (Vec<IndexFile>, IndexStats) {
     let sections: Vec<(usize, &Section)> = pages
         .iter()
         .enumerate()
-        .flat_map(|(page, sections)| sections.iter().map(move |section| (page, section)))
+        .flat_map(|(page, indexed)| indexed.sections.iter().map(move |section| (page, section)))
         .collect();
 
     let shards = cut_into_shards(gather_postings(&sections));
-    let chunks = text_chunks(site, &sections);
+    let chunks = text_chunks(pages, &sections);
 
     let mut files: Vec<IndexFile> = shards
         .iter()
@@ -152,9 +158,10 @@ struct Manifest<'a> {
 }
 
 /// One section of a page: the page's top (empty anchor) or a heading and what follows
-/// it up to the next heading.
-#[derive(Debug, Default, PartialEq)]
-struct Section {
+/// it up to the next heading. Kept with a page's output record, so a page an
+/// incremental build keeps is still in the index.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Section {
     anchor: String,
     heading: String,
     /// Words that weigh as the page title (the top section only).
@@ -163,14 +170,15 @@ struct Section {
     code: String,
 }
 
-fn page_sections(page: &Page) -> Vec<Section> {
+/// The sections of a page titled `title` whose resolved document is `document`.
+pub fn page_sections(title: &str, document: &Document) -> Vec<Section> {
     let top = Section {
-        title: page.title.clone(),
+        title: title.to_string(),
         ..Section::default()
     };
     let mut sections = vec![top];
     let mut seen_heading = false;
-    collect_sections(&page.document.blocks, &mut sections, &mut seen_heading);
+    collect_sections(&document.blocks, &mut sections, &mut seen_heading);
     sections
 }
 
@@ -461,7 +469,10 @@ struct TextChunk<'a> {
     s: Vec<(usize, &'a str, &'a str, String)>,
 }
 
-fn text_chunks<'a>(site: &'a Site, sections: &[(usize, &'a Section)]) -> Vec<TextChunk<'a>> {
+fn text_chunks<'a>(
+    indexed: &[IndexedPage<'a>],
+    sections: &[(usize, &'a Section)],
+) -> Vec<TextChunk<'a>> {
     sections
         .chunks(CHUNK_SECTIONS)
         .map(|chunk| {
@@ -481,10 +492,7 @@ fn text_chunks<'a>(site: &'a Site, sections: &[(usize, &'a Section)]) -> Vec<Tex
             }
             let p = pages
                 .iter()
-                .map(|page| {
-                    let page = &site.pages[*page];
-                    (page.output.as_str(), page.title.as_str())
-                })
+                .map(|page| (indexed[*page].output, indexed[*page].title))
                 .collect();
             TextChunk { p, s: entries }
         })

@@ -1,11 +1,13 @@
 //! Render stage: every page through the theme's templates, in parallel, plus the files
 //! the theme itself contributes.
 //!
-//! Steps per page: render the document body to HTML, build the sidebar branch this page
-//! needs (top-level entries and the open path to the page, never the whole tree), fill
-//! a [`PageContext`] and render `page.html`. Then the site-wide files: `404.html`, the
-//! search page `search/index.html`, the theme's assets and the highlighting stylesheet
-//! under `theme/`.
+//! Steps per page: build the page's [`Frame`] (the sidebar branch it needs — top-level
+//! entries and the open path to the page, never the whole tree — and its previous/next
+//! links), render the document body to HTML, fill a `PageContext` and render
+//! `page.html`. Then the site-wide files: `404.html`, the search page
+//! `search/index.html`, the theme's assets and the highlighting stylesheet under
+//! `theme/`. An incremental build computes every frame but renders only the pages whose
+//! inputs changed.
 
 pub mod escape;
 pub mod highlight;
@@ -13,7 +15,8 @@ pub mod html;
 pub mod markdown;
 pub mod theme;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -80,11 +83,21 @@ impl Sink for Discard {
     fn put(&self, _: &str, _: &[u8]) {}
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Hash)]
 struct SiteContext<'a> {
     title: &'a str,
     language: &'a str,
     description: Option<&'a str>,
+}
+
+impl<'a> SiteContext<'a> {
+    fn of(config: &'a Config) -> Self {
+        SiteContext {
+            title: config.book.title.as_deref().unwrap_or("Documentation"),
+            language: &config.book.language,
+            description: config.book.description.as_deref(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -97,13 +110,13 @@ struct PageInfo<'a> {
     toc: Vec<html::TocEntry>,
 }
 
-#[derive(Serialize)]
-struct PageLink {
+#[derive(Serialize, Hash)]
+pub struct PageLink {
     title: String,
     url: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Hash)]
 struct NavItem {
     title: String,
     url: Option<String>,
@@ -118,65 +131,83 @@ struct NavItem {
 #[derive(Serialize)]
 struct PageContext<'a> {
     site: &'a SiteContext<'a>,
-    root: String,
+    root: &'a str,
     /// The page's absolute URL, when `base-url` is absolute.
-    canonical: Option<String>,
+    canonical: Option<&'a str>,
     page: PageInfo<'a>,
-    prev: Option<PageLink>,
-    next: Option<PageLink>,
-    nav: Vec<NavItem>,
+    prev: &'a Option<PageLink>,
+    next: &'a Option<PageLink>,
+    nav: &'a [NavItem],
     loopbook_version: &'static str,
 }
 
-/// Renders every page and the theme's own files into `sink`; returns the problems.
-pub fn render_site(
+/// What a page's template receives besides its own body: where it sits in the site.
+/// Two builds that give a page the same document and the same frame render it to the
+/// same bytes, so the frame's fingerprint is part of what decides whether a page is kept.
+#[derive(Hash)]
+pub struct Frame {
+    root: String,
+    canonical: Option<String>,
+    title: String,
+    description: Option<String>,
+    source: String,
+    url: String,
+    prev: Option<PageLink>,
+    next: Option<PageLink>,
+    nav: Vec<NavItem>,
+}
+
+/// The frame of every page, in page order.
+pub fn frames(config: &Config, site: &Site) -> Vec<Frame> {
+    let node_of_page = site.nav.node_of_page();
+    (0..site.pages.len())
+        .into_par_iter()
+        .map(|number| frame(config, site, number, &node_of_page))
+        .collect()
+}
+
+/// A fingerprint of everything frames are made from: the navigation and each page's
+/// path, title, description and neighbours. Equal shapes give every page the same frame.
+pub fn site_shape(site: &Site) -> u64 {
+    let mut hasher = crate::fingerprint::Fingerprinter::default();
+    site.nav_fingerprint().hash(&mut hasher);
+    for page in &site.pages {
+        (
+            &page.source.rel,
+            &page.output,
+            &page.title,
+            &page.description,
+        )
+            .hash(&mut hasher);
+        (page.previous, page.next).hash(&mut hasher);
+    }
+    hasher.finish()
+}
+
+/// The frame of page `number`; `node_of_page` is [`Nav::node_of_page`].
+pub fn frame(
     config: &Config,
     site: &Site,
-    theme: &Theme,
-    sink: &dyn Sink,
-    progress: &(dyn Fn() + Sync),
-) -> Vec<Diagnostic> {
-    let site_context = SiteContext {
-        title: config.book.title.as_deref().unwrap_or("Documentation"),
-        language: &config.book.language,
-        description: config.book.description.as_deref(),
+    number: usize,
+    node_of_page: &HashMap<usize, usize>,
+) -> Frame {
+    let node = node_of_page.get(&number).copied();
+    let page = &site.pages[number];
+    let link_to = |other: usize| PageLink {
+        title: site.pages[other].title.clone(),
+        url: urls::relative_link(&page.output, &site.pages[other].output),
     };
-    let node_of_page = site.nav.node_of_page();
-
-    let mut diagnostics: Vec<Diagnostic> = (0..site.pages.len())
-        .into_par_iter()
-        .flat_map_iter(|number| {
-            let node = node_of_page.get(&number).copied();
-            let canonical = canonical_url(config, &site.pages[number].output);
-            let page = PageToRender {
-                number,
-                node,
-                canonical,
-            };
-            let (file, diagnostics) = render_page(site, page, &site_context, theme);
-            if let Some(file) = file {
-                sink.put(&file.path, &file.contents);
-            }
-            progress();
-            diagnostics
-        })
-        .collect();
-
-    let theme_pages = [
-        render_not_found(config, &site_context, theme),
-        render_search_page(config, site, &site_context, theme),
-    ];
-    for rendered in theme_pages {
-        match rendered {
-            Ok(file) => sink.put(&file.path, &file.contents),
-            Err(diagnostic) => diagnostics.push(diagnostic),
-        }
+    Frame {
+        root: urls::root_prefix(&page.output),
+        canonical: canonical_url(config, &page.output),
+        title: page.title.clone(),
+        description: page.description.clone(),
+        source: page.source.rel.clone(),
+        url: page.output.clone(),
+        prev: page.previous.map(link_to),
+        next: page.next.map(link_to),
+        nav: sidebar(&site.nav, site, &page.output, node),
     }
-    for (name, bytes) in &theme.assets {
-        sink.put(&format!("theme/{name}"), bytes);
-    }
-    sink.put("theme/highlight.css", highlight::stylesheet().as_bytes());
-    diagnostics
 }
 
 /// `base-url` joined with the path a server publishes `output` under, when base-url is
@@ -188,80 +219,131 @@ fn canonical_url(config: &Config, output: &str) -> Option<String> {
         .then(|| format!("{}{path}", config.base_url()))
 }
 
-/// Which page to render, and what the site-wide pass already knows about it.
-struct PageToRender {
-    number: usize,
-    /// Its node in the navigation, if it is listed there.
-    node: Option<usize>,
-    canonical: Option<String>,
+/// A fingerprint of what every page shares: the site's own settings in the templates.
+pub fn site_fingerprint(config: &Config) -> u64 {
+    crate::fingerprint::of(&(SiteContext::of(config), env!("CARGO_PKG_VERSION")))
 }
 
-fn render_page(
+/// Renders every page that carries a document, and the theme's own files, into `sink`;
+/// returns the problems.
+pub fn render_site(
+    config: &Config,
     site: &Site,
-    to_render: PageToRender,
-    site_context: &SiteContext<'_>,
     theme: &Theme,
-) -> (Option<OutputFile>, Vec<Diagnostic>) {
-    let PageToRender {
-        number,
-        node,
-        canonical,
-    } = to_render;
-    let page = &site.pages[number];
-    let body = html::render_document(&page.document);
-    let mut diagnostics = body.diagnostics;
+    sink: &dyn Sink,
+    progress: &(dyn Fn() + Sync),
+) -> Vec<Diagnostic> {
+    let frames = frames(config, site);
+    let mut diagnostics: Vec<Diagnostic> = (0..site.pages.len())
+        .into_par_iter()
+        .filter(|number| site.pages[*number].document.is_some())
+        .flat_map_iter(|number| {
+            let page = &site.pages[number];
+            let document = page.document.as_ref().unwrap_or(&EMPTY_DOCUMENT);
+            let (file, diagnostics) = render_page(config, &frames[number], document, theme);
+            if let Some(contents) = file {
+                sink.put(&page.output, &contents);
+            }
+            progress();
+            diagnostics
+        })
+        .collect();
 
-    let link_to = |other: usize| PageLink {
-        title: site.pages[other].title.clone(),
-        url: urls::relative_link(&page.output, &site.pages[other].output),
-    };
+    let (files, site_diagnostics) = site_files(config, site, theme);
+    diagnostics.extend(site_diagnostics);
+    for file in files {
+        sink.put(&file.path, &file.contents);
+    }
+    diagnostics
+}
+
+static EMPTY_DOCUMENT: crate::doc::Document = crate::doc::Document {
+    title: None,
+    description: None,
+    orphan: false,
+    blocks: Vec::new(),
+};
+
+/// Renders one page's document in its frame: the bytes of its output file, or `None`
+/// when the template failed (reported in the diagnostics).
+pub fn render_page(
+    config: &Config,
+    frame: &Frame,
+    document: &crate::doc::Document,
+    theme: &Theme,
+) -> (Option<Vec<u8>>, Vec<Diagnostic>) {
+    let body = html::render_document(document);
+    let mut diagnostics = body.diagnostics;
+    let site_context = SiteContext::of(config);
     let context = PageContext {
-        site: site_context,
-        root: urls::root_prefix(&page.output),
-        canonical,
+        site: &site_context,
+        root: &frame.root,
+        canonical: frame.canonical.as_deref(),
         page: PageInfo {
-            title: &page.title,
-            description: page.description.as_deref(),
+            title: &frame.title,
+            description: frame.description.as_deref(),
             content: body.html,
-            source: &page.source.rel,
-            url: &page.output,
+            source: &frame.source,
+            url: &frame.url,
             toc: body.toc,
         },
-        prev: page.previous.map(link_to),
-        next: page.next.map(link_to),
-        nav: sidebar(&site.nav, site, &page.output, node),
+        prev: &frame.prev,
+        next: &frame.next,
+        nav: &frame.nav,
         loopbook_version: env!("CARGO_PKG_VERSION"),
     };
 
     let rendered = tera::Context::from_serialize(&context)
         .and_then(|context| theme.templates.render("page.html", &context));
     match rendered {
-        Ok(html) => (
-            Some(OutputFile {
-                path: page.output.clone(),
-                contents: html.into_bytes(),
-            }),
-            diagnostics,
-        ),
+        Ok(html) => (Some(html.into_bytes()), diagnostics),
         Err(error) => {
             let mut diagnostic = theme::template_error(&error);
-            diagnostic.message = format!("{} (rendering {})", diagnostic.message, page.source.rel);
+            diagnostic.message = format!("{} (rendering {})", diagnostic.message, frame.source);
             diagnostics.push(diagnostic);
             (None, diagnostics)
         }
     }
 }
 
-fn render_not_found(
+/// The files the theme contributes whatever the pages: `404.html`, the search page,
+/// the theme's assets and the highlighting stylesheet.
+pub fn site_files(
     config: &Config,
-    site_context: &SiteContext<'_>,
+    site: &Site,
     theme: &Theme,
-) -> Result<OutputFile, Diagnostic> {
+) -> (Vec<OutputFile>, Vec<Diagnostic>) {
+    let mut files = Vec::new();
+    let mut diagnostics = Vec::new();
+    for rendered in [
+        render_not_found(config, theme),
+        render_search_page(config, site, theme),
+    ] {
+        match rendered {
+            Ok(file) => files.push(file),
+            Err(diagnostic) => diagnostics.push(diagnostic),
+        }
+    }
+    for (name, bytes) in &theme.assets {
+        files.push(OutputFile {
+            path: format!("theme/{name}"),
+            contents: bytes.to_vec(),
+        });
+    }
+    files.push(OutputFile {
+        path: "theme/highlight.css".to_string(),
+        contents: highlight::stylesheet().as_bytes().to_vec(),
+    });
+    (files, diagnostics)
+}
+
+fn render_not_found(config: &Config, theme: &Theme) -> Result<OutputFile, Diagnostic> {
     // The 404 page is served at any depth, so its links are absolute under the base URL.
     let root = config.base_url();
+    let site_context = SiteContext::of(config);
     let context = PageContext {
-        site: site_context,
-        root,
+        site: &site_context,
+        root: &root,
         canonical: None,
         page: PageInfo {
             title: "Page not found",
@@ -271,9 +353,9 @@ fn render_not_found(
             url: "404.html",
             toc: Vec::new(),
         },
-        prev: None,
-        next: None,
-        nav: Vec::new(),
+        prev: &None,
+        next: &None,
+        nav: &[],
         loopbook_version: env!("CARGO_PKG_VERSION"),
     };
     let html = tera::Context::from_serialize(&context)
@@ -290,14 +372,17 @@ fn render_not_found(
 fn render_search_page(
     config: &Config,
     site: &Site,
-    site_context: &SiteContext<'_>,
     theme: &Theme,
 ) -> Result<OutputFile, Diagnostic> {
     let path = SEARCH_PAGE;
+    let site_context = SiteContext::of(config);
+    let root = urls::root_prefix(path);
+    let canonical = canonical_url(config, path);
+    let nav = sidebar(&site.nav, site, path, None);
     let context = PageContext {
-        site: site_context,
-        root: urls::root_prefix(path),
-        canonical: canonical_url(config, path),
+        site: &site_context,
+        root: &root,
+        canonical: canonical.as_deref(),
         page: PageInfo {
             title: "Search",
             description: None,
@@ -306,9 +391,9 @@ fn render_search_page(
             url: path,
             toc: Vec::new(),
         },
-        prev: None,
-        next: None,
-        nav: sidebar(&site.nav, site, path, None),
+        prev: &None,
+        next: &None,
+        nav: &nav,
         loopbook_version: env!("CARGO_PKG_VERSION"),
     };
     let html = tera::Context::from_serialize(&context)

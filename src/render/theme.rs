@@ -34,6 +34,8 @@ pub struct Theme {
     /// Each template's text by name, so a problem in a page's frame can be shown in the
     /// template it came from.
     pub template_sources: BTreeMap<String, TemplateSource>,
+    /// A fingerprint of every template's name and text.
+    pub fingerprint: u64,
 }
 
 /// The text of one template and where it was read from.
@@ -111,6 +113,8 @@ pub fn load(config: &Config) -> Result<Theme, Vec<Diagnostic>> {
         return Err(diagnostics);
     }
 
+    let named: Vec<(&String, &String)> = templates.iter().map(|(n, s)| (n, &s.text)).collect();
+    let fingerprint = crate::fingerprint::of(&named);
     let mut tera = Tera::new();
     tera.autoescape_on([".html", ".xml"]);
     register_escape_filters(&mut tera);
@@ -125,6 +129,7 @@ pub fn load(config: &Config) -> Result<Theme, Vec<Diagnostic>> {
         assets,
         files,
         template_sources: templates,
+        fingerprint,
     })
 }
 

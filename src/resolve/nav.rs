@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
 
 use crate::diagnostics::Diagnostic;
-use crate::doc::{Block, FileId, Location, visit_blocks};
+use crate::doc::{FileId, Location, Toctree};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NavKind {
@@ -109,7 +109,8 @@ impl Nav {
 pub struct NavPage<'a> {
     pub doc_name: &'a str,
     pub title: String,
-    pub blocks: &'a [Block],
+    /// The page's toctrees in document order.
+    pub toctrees: &'a [Toctree],
     pub file: FileId,
     /// Marked as standing outside the navigation on purpose.
     pub orphan: bool,
@@ -159,15 +160,8 @@ fn add_toctree_children(
     visited: &mut HashSet<usize>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let mut toctrees = Vec::new();
-    visit_blocks(pages[page].blocks, &mut |block| {
-        if let Block::Toctree(toctree) = block {
-            toctrees.push(toctree);
-        }
-    });
-
     let mut children = Vec::new();
-    for toctree in toctrees {
+    for toctree in pages[page].toctrees {
         let caption_parent = match &toctree.caption {
             Some(caption) if parent.is_none() => {
                 Some(nav.text_node(None, caption.clone(), NavKind::Part))
@@ -507,14 +501,13 @@ mod tests {
 
     #[test]
     fn folders_put_index_pages_first() {
-        let blocks: Vec<Block> = Vec::new();
         let names = ["b", "guide/z", "guide/index", "index", "a"];
         let pages: Vec<NavPage> = names
             .iter()
             .map(|name| NavPage {
                 doc_name: name,
                 title: name.to_string(),
-                blocks: &blocks,
+                toctrees: &[],
                 file: FileId(0),
                 orphan: false,
             })

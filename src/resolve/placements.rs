@@ -24,7 +24,7 @@ pub const DIRECTIVES: &[&str] = &["placement", "placement-fields", "placement-pa
 const OPTIONS: &[&str] = &["variant"];
 
 /// What a page takes from placement definitions.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PlacementUse {
     /// The placements the page shows, by name.
     pub placements: BTreeSet<String>,
@@ -559,5 +559,49 @@ note = "hi"
             .trim_end_matches(',');
         let back: String = serde_json::from_str(literal).unwrap();
         assert_eq!(back, HOSTILE);
+    }
+}
+
+/// What each placement directive can show, as fingerprints: a page whose directives
+/// name placements with the same fingerprints expands them the same way.
+#[derive(Debug, Default)]
+pub struct CatalogFingerprints {
+    by_name: std::collections::BTreeMap<String, u64>,
+    /// For a name the catalog does not have: the message names the nearest one.
+    missing: u64,
+}
+
+impl CatalogFingerprints {
+    pub fn of(&self, name: &str) -> u64 {
+        self.by_name.get(name).copied().unwrap_or(self.missing)
+    }
+}
+
+/// Fingerprints every placement by its definition file and its snippet template's file
+/// (the rest of what a snippet is made from, variables and theme, is in every page's key).
+pub fn fingerprints(catalog: &Catalog) -> CatalogFingerprints {
+    use crate::fingerprint;
+    let by_name = catalog
+        .placements
+        .iter()
+        .map(|placement| {
+            let template = catalog
+                .snippet_files
+                .get(&placement.snippet)
+                .map(|path| fingerprint::of_file(path));
+            let print = fingerprint::of(&(
+                &placement.path,
+                fingerprint::of_file(&placement.path),
+                &placement.snippet,
+                template,
+                catalog.broken.contains(&placement.name),
+                &catalog.queue,
+            ));
+            (placement.name.clone(), print)
+        })
+        .collect();
+    CatalogFingerprints {
+        by_name,
+        missing: fingerprint::of(&(catalog.names(), &catalog.broken)),
     }
 }

@@ -114,12 +114,32 @@ export async function serveFolder(root) {
   };
 }
 
+/**
+ * What the page's clipboard holds. Chromium answers a clipboard read only for the
+ * focused page, and otherwise never: the page is brought to the front first and the
+ * read is bounded.
+ */
+export async function clipboardText(page) {
+  await page.bringToFront();
+  return page.evaluate((limit) => Promise.race([
+    navigator.clipboard.readText(),
+    new Promise((_, reject) => setTimeout(() => reject(new Error("clipboard read hung")), limit)),
+  ]), TIMEOUT);
+}
+
 /** Throws with `message` (and what was seen) unless `condition` holds. */
 export function assert(condition, message, seen) {
   if (!condition) {
     const detail = seen === undefined ? "" : `\n  seen: ${JSON.stringify(seen)}`;
     throw new Error(`${message}${detail}`);
   }
+}
+
+let currentStep = "starting";
+
+/** Names what a check is doing now, so a check that runs out of time says where. */
+export function step(name) {
+  currentStep = name;
 }
 
 /**
@@ -129,11 +149,13 @@ export function assert(condition, message, seen) {
 export async function check(name, body, limit = 60000) {
   let browser;
   const timer = setTimeout(() => {
-    console.error(`${name}: gave up after ${limit} ms`);
+    console.error(`${name}: gave up after ${limit} ms, while: ${currentStep}`);
     process.exit(1);
   }, limit);
   try {
+    step("launching Chromium");
     browser = await launch();
+    step("running the check");
     await body(browser);
     console.log(`${name}: ok`);
     process.exitCode = 0;

@@ -7,7 +7,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { assert, check, newPage, serveFolder } from "./lib.mjs";
+import { assert, check, clipboardText, newPage, serveFolder } from "./lib.mjs";
 
 const [siteDir, loaderUrl] = process.argv.slice(2);
 
@@ -107,7 +107,7 @@ async function siteIdBox(browser, site) {
     await block.hover();
     await block.locator("button.lb-copy").click();
     await block.locator("button.lb-copy", { hasText: "Copied" }).waitFor();
-    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    const copied = await clipboardText(page);
     assert(copied === texts[i], "the copy button copies the snippet with the new id", copied);
   }
 

@@ -8,7 +8,7 @@
 
 import { pathToFileURL } from "node:url";
 import path from "node:path";
-import { assert, check, newPage, serveFolder, TIMEOUT } from "./lib.mjs";
+import { assert, check, newPage, serveFolder, step, TIMEOUT } from "./lib.mjs";
 
 const [siteDir, word, targetPage, anchor] = process.argv.slice(2);
 const expectedEnd = `${targetPage}#${anchor}`;
@@ -36,6 +36,7 @@ async function typeIntoHeaderBox(page) {
 await check("search", async (browser) => {
   const site = await serveFolder(siteDir);
   try {
+    step("header box on a served page");
     const page = await newPage(browser);
     await page.goto(site.url + "getting-started/quickstart.html");
 
@@ -70,6 +71,7 @@ await check("search", async (browser) => {
     );
     assert(page.problems.length === 0, "no script errors or foreign requests", page.problems);
 
+    step("search page with the theme script blocked");
     // The search page runs the query in its address with the theme's script blocked.
     const alone = await newPage(browser);
     await alone.route("**/theme/loopbook.js", (route) => route.abort());
@@ -82,6 +84,7 @@ await check("search", async (browser) => {
     assert(value === word, "the search page shows its query", value);
     assert(alone.problems.length === 0, "search page problems", alone.problems);
 
+    step("search page without JavaScript");
     // Without JavaScript the search page says what to do instead.
     const context = await browser.newContext({ javaScriptEnabled: false });
     const plain = await context.newPage();
@@ -90,17 +93,21 @@ await check("search", async (browser) => {
     assert(/needs\s+JavaScript/.test(text), "the no-script message shows", text);
     await context.close();
 
+    step("search from file://");
     // From disk: script elements load the index where fetch() would be refused.
     const disk = await newPage(browser);
     const start = pathToFileURL(path.resolve(siteDir, "getting-started/quickstart.html"));
     await disk.goto(start.href);
+    step("typing into the header box from file://");
     const fromDisk = await typeIntoHeaderBox(disk);
     const diskHref = await fromDisk.getAttribute("href");
     assert(diskHref.startsWith("file://") && diskHref.endsWith(expectedEnd),
       "search works from file://", diskHref);
     const diskSearch = pathToFileURL(path.resolve(siteDir, "search/index.html"));
     diskSearch.search = `?q=${encodeURIComponent(word)}`;
+    step("opening the search page from file://");
     await disk.goto(diskSearch.href);
+    step("waiting for the search page's results from file://");
     const diskListed = disk.locator("#lb-search-page-results .lb-search-result").first();
     const diskListedHref = await diskListed.getAttribute("href");
     assert(diskListedHref.endsWith(expectedEnd), "the search page works from file://",

@@ -2,7 +2,7 @@
 // light/dark choice sticks across pages, and no page calls another host.
 // Usage: node theme.check.mjs SITE_DIR PAGE  (PAGE: a page with a code block)
 
-import { assert, check, newPage, serveFolder } from "./lib.mjs";
+import { assert, check, clipboardText, newPage, serveFolder } from "./lib.mjs";
 
 const [siteDir, pagePath] = process.argv.slice(2);
 
@@ -11,13 +11,15 @@ await check("theme", async (browser) => {
   try {
     const page = await newPage(browser, { permissions: ["clipboard-read", "clipboard-write"] });
     await page.goto(site.url + pagePath);
+    // Copying needs the focused page.
+    await page.bringToFront();
 
     const code = page.locator(".lb-code").first();
     const expected = await code.locator("pre code").textContent();
     await code.hover();
     await code.locator("button.lb-copy").click();
     await page.locator("button.lb-copy", { hasText: "Copied" }).first().waitFor();
-    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    const copied = await clipboardText(page);
     assert(copied === expected, "the copy button copies exactly the code block", copied);
 
     // Keyboard: the toggle is a real button, reachable and pressable without a mouse.

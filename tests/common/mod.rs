@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
 /// A book in a temporary folder, copied from `tests/fixtures/<name>` or written by hand.
 pub struct Book {
@@ -178,4 +179,154 @@ pub fn files_under(root: &Path) -> BTreeMap<String, Vec<u8>> {
             (relative, bytes)
         })
         .collect()
+}
+
+/// Every wait on a server is bounded by this.
+pub const WAIT: Duration = Duration::from_secs(30);
+
+/// Running `loopbook serve` from tests and talking HTTP to it.
+pub mod serve {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    use super::{Book, WAIT};
+
+    /// A running `loopbook serve`; killed when dropped.
+    pub struct Server {
+        pub child: Child,
+        pub port: u16,
+    }
+
+    impl Server {
+        pub fn start(book: &Book) -> Server {
+            Server::start_with(book, &[])
+        }
+
+        /// Starts `serve` with extra arguments.
+        pub fn start_with(book: &Book, extra: &[&str]) -> Server {
+            let port = free_port();
+            let child = Command::new(env!("CARGO_BIN_EXE_loopbook"))
+                .args(["--color", "never", "serve", "--port", &port.to_string()])
+                .args(extra)
+                .arg(book.path())
+                .env_remove("LOOPBOOK_LOG")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("loopbook serve starts");
+            let server = Server { child, port };
+            let started = Instant::now();
+            while server.try_get("/__loopbook/status").is_none() {
+                assert!(
+                    started.elapsed() < WAIT,
+                    "serve did not answer within {WAIT:?}"
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            server
+        }
+
+        pub fn try_get(&self, path: &str) -> Option<Response> {
+            request(self.port, path)
+        }
+
+        pub fn get(&self, path: &str) -> Response {
+            self.try_get(path)
+                .unwrap_or_else(|| panic!("no answer for {path}"))
+        }
+
+        pub fn status(&self) -> serde_json::Value {
+            serde_json::from_slice(&self.get("/__loopbook/status").body).unwrap()
+        }
+
+        pub fn rebuilds(&self) -> u64 {
+            self.status()["rebuilds"].as_u64().unwrap()
+        }
+
+        /// Waits until no rebuild has started for a while; returns the count then.
+        pub fn settle(&self) -> u64 {
+            let started = Instant::now();
+            let mut last = self.rebuilds();
+            loop {
+                std::thread::sleep(Duration::from_millis(300));
+                let now = self.rebuilds();
+                if now == last {
+                    return now;
+                }
+                assert!(started.elapsed() < WAIT, "serve kept rebuilding");
+                last = now;
+            }
+        }
+
+        /// Waits until the server has run `count` rebuilds in all.
+        pub fn wait_for_rebuilds(&self, count: u64) {
+            let started = Instant::now();
+            while self.rebuilds() < count {
+                assert!(started.elapsed() < WAIT, "no rebuild within {WAIT:?}");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    pub struct Response {
+        pub status: u16,
+        pub headers: String,
+        pub body: Vec<u8>,
+    }
+
+    pub fn free_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+
+    /// A plain HTTP/1.1 GET with the path sent exactly as given.
+    pub fn request(port: u16, path: &str) -> Option<Response> {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+        stream.set_read_timeout(Some(WAIT)).ok()?;
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        )
+        .ok()?;
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).ok()?;
+        let split = raw.windows(4).position(|window| window == b"\r\n\r\n")?;
+        let headers = String::from_utf8_lossy(&raw[..split]).to_lowercase();
+        let status = headers.split_whitespace().nth(1)?.parse().ok()?;
+        let mut body = raw[split + 4..].to_vec();
+        if headers.contains("transfer-encoding: chunked") {
+            body = dechunk(&body);
+        }
+        Some(Response {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    fn dechunk(mut body: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        while let Some(end) = body.windows(2).position(|window| window == b"\r\n") {
+            let size = usize::from_str_radix(std::str::from_utf8(&body[..end]).unwrap().trim(), 16)
+                .unwrap();
+            if size == 0 {
+                break;
+            }
+            out.extend_from_slice(&body[end + 2..end + 2 + size]);
+            body = &body[end + 2 + size + 2..];
+        }
+        out
+    }
 }

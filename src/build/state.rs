@@ -1,0 +1,838 @@
+//! What one build keeps for the next: the site's dependency graph.
+//!
+//! Every output file is a function of recorded inputs. For a page those are the files
+//! its parse read (source, includes, literal includes, each with its fingerprint), the
+//! site-wide [`Fact`]s its resolution looked up (labels, page titles and URLs, images,
+//! the navigation, placements), its [`Frame`](crate::render::Frame) (sidebar,
+//! previous/next, where it sits), the configuration and the theme. Their fingerprints combine into the page's
+//! key; a page whose key is the one recorded for the file on disk is kept as it is,
+//! any other page is parsed if needed, resolved and rendered again. Outputs nobody keys
+//! (the 404 page, theme assets, samples, the invite page) are made again every build and
+//! rewritten only when their bytes differ. When in doubt, a page is rendered: a missing record, a changed
+//! configuration or an output file that is not the one recorded all count as doubt.
+//!
+//! Steps of [`BuildState::rebuild`]: load the configuration (a different one starts
+//! from nothing); re-fingerprint the files that may have changed; reload the theme if
+//! one of its files did; load the placements; parse the pages whose files changed;
+//! index the site from every page's outline; compute each page's frame and key; resolve
+//! and render the pages whose key changed; then write (the `outputs` module),
+//! keeping everything else.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use tracing::debug;
+
+use super::outputs::{OutputRecord, Planned, copy_fingerprint, modified_nanos, unkeyed};
+use super::{BuildError, BuildOptions, BuildReport, Progress, load_config};
+use crate::config::{self, Config};
+use crate::diagnostics::{Diagnostic, Severity, SourceMap};
+use crate::doc::{Document, FileId};
+use crate::fingerprint::{self, Fingerprinter};
+use crate::parse;
+use crate::placements::{self, Catalog};
+use crate::publish::{self, PageDigest, llms};
+use crate::render::{self, Sink, theme::Theme};
+use crate::resolve::{self, Fact, Outline, Page, PageInput, Site};
+use crate::sources::{self, PageSource, StaticFile};
+
+/// Which input files may have changed since the last build.
+#[derive(Debug, Clone)]
+pub enum Changes {
+    /// Anything may have: every recorded file is fingerprinted again.
+    Unknown,
+    /// Only these paths (what a file watcher reported).
+    Paths(BTreeSet<PathBuf>),
+}
+
+impl Changes {
+    fn includes(&self, path: &Path) -> bool {
+        match self {
+            Changes::Unknown => true,
+            Changes::Paths(paths) => paths.contains(path),
+        }
+    }
+
+    fn touches_folder(&self, folder: &Path) -> bool {
+        match self {
+            Changes::Unknown => true,
+            Changes::Paths(paths) => paths.iter().any(|path| path.starts_with(folder)),
+        }
+    }
+}
+
+/// What a build would make, before anything is written.
+struct Plan {
+    config: Config,
+    site: Site,
+    catalog: Catalog,
+    /// Every output file, by output path.
+    outputs: BTreeMap<String, Planned>,
+    diagnostics: Vec<Diagnostic>,
+    samples: usize,
+    /// Pages resolved and rendered by this build.
+    rendered: usize,
+    static_files: Vec<StaticFile>,
+    started: Instant,
+}
+
+/// What a page's parse left: enough to index it without its document.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct PageRecord {
+    pub(super) path: PathBuf,
+    pub(super) file: FileId,
+    /// Every file the parse read, with its fingerprint then.
+    pub(super) files: Vec<(PathBuf, u64)>,
+    pub(super) outline: Outline,
+    pub(super) diagnostics: Vec<Diagnostic>,
+    /// The lookups the last resolution of this document made; `None` until resolved.
+    pub(super) facts: Option<Vec<Fact>>,
+}
+
+/// State carried from one build of a book to the next.
+pub struct BuildState {
+    pub(super) config_key: u64,
+    pub(super) sources: Arc<SourceMap>,
+    /// The fingerprint of every file a page read, as last read.
+    pub(super) files: HashMap<PathBuf, u64>,
+    /// Page records by source path relative to the source folder.
+    pub(super) pages: HashMap<String, PageRecord>,
+    /// Parsed (unresolved) documents, kept only when [`BuildState::keep_documents`].
+    documents: HashMap<String, Document>,
+    /// What the output folder holds, by output path.
+    pub(super) outputs: BTreeMap<String, OutputRecord>,
+    /// The folder `outputs` describes.
+    pub(super) output_dir: Option<PathBuf>,
+    /// The [site shape](render::site_shape) the frame fingerprints were computed for.
+    pub(super) shape: u64,
+    /// Each page's frame fingerprint, by output path.
+    pub(super) frame_prints: HashMap<String, u64>,
+    theme: Option<(Theme, u64)>,
+    /// Documents stay in memory between builds (`serve`); else pages that must be
+    /// rendered again but did not change are parsed again.
+    pub keep_documents: bool,
+    /// Changes found while loading the state (from the cache file), for the next build.
+    pub(super) pending: Option<Changes>,
+}
+
+impl Default for BuildState {
+    fn default() -> Self {
+        BuildState {
+            config_key: 0,
+            sources: Arc::new(SourceMap::default()),
+            files: HashMap::new(),
+            pages: HashMap::new(),
+            documents: HashMap::new(),
+            outputs: BTreeMap::new(),
+            output_dir: None,
+            shape: 0,
+            frame_prints: HashMap::new(),
+            theme: None,
+            keep_documents: false,
+            pending: None,
+        }
+    }
+}
+
+impl BuildState {
+    /// Every file a page read (or tried to), sorted: what a watcher must watch.
+    pub fn dependency_paths(&self) -> Vec<PathBuf> {
+        let mut paths: Vec<PathBuf> = self.files.keys().cloned().collect();
+        paths.sort();
+        paths
+    }
+
+    /// Whether the last build was written, so the records describe the output.
+    pub fn describes_output(&self) -> bool {
+        self.output_dir.is_some() && !self.outputs.is_empty()
+    }
+
+    /// The changes noticed when the state was loaded; [`Changes::Unknown`] otherwise.
+    pub fn take_pending_changes(&mut self) -> Changes {
+        self.pending.take().unwrap_or(Changes::Unknown)
+    }
+
+    /// Builds the book, reusing whatever the recorded inputs say is still valid.
+    pub fn rebuild(
+        &mut self,
+        options: &BuildOptions,
+        changes: &Changes,
+        progress: &dyn Progress,
+    ) -> Result<BuildReport, BuildError> {
+        let mut plan = self.plan(options, changes, progress)?;
+        let strict = options.strict || plan.config.build.strict;
+        super::finish_diagnostics(&mut plan.diagnostics, &self.sources, strict);
+
+        let output = plan.config.output_dir();
+        let has_errors = plan.diagnostics.iter().any(Diagnostic::is_error) || self.theme.is_none();
+        let mut report = BuildReport {
+            pages: plan.site.pages.len(),
+            samples: plan.samples,
+            rendered: plan.rendered,
+            output,
+            diagnostics: plan.diagnostics,
+            sources: self.sources.clone(),
+            elapsed: plan.started.elapsed(),
+            written: false,
+            files_written: 0,
+            changed: Vec::new(),
+        };
+        if !has_errors {
+            match self.write(&plan.config, plan.outputs) {
+                Ok((files_written, changed)) => {
+                    report.written = true;
+                    report.files_written = files_written;
+                    report.changed = changed;
+                }
+                Err(error) => report.diagnostics.push(super::write_problem(&error)),
+            }
+        }
+        if !self.keep_documents {
+            self.documents.clear();
+        }
+        debug!(elapsed = ?plan.started.elapsed(), files_written = report.files_written, "written");
+        report.elapsed = plan.started.elapsed();
+        Ok(report)
+    }
+
+    /// Runs every stage but the write and hands every output file to `sink`: what
+    /// `loopbook check` looks at.
+    pub(super) fn run_stages(
+        &mut self,
+        options: &BuildOptions,
+        sink: &dyn Sink,
+        progress: &dyn Progress,
+    ) -> Result<super::Stages, BuildError> {
+        let plan = self.plan(options, &Changes::Unknown, progress)?;
+        let outputs: Vec<String> = plan.outputs.keys().cloned().collect();
+        for (path, planned) in &plan.outputs {
+            match planned {
+                Planned::Fresh { contents, .. } => sink.put(path, contents),
+                Planned::Copy { source, .. } => sink.copy(path, source),
+                // A fresh state keeps nothing.
+                Planned::Kept => {}
+            }
+        }
+        let mut diagnostics = plan.diagnostics;
+        diagnostics.extend(self.theme.is_none().then(|| {
+            Diagnostic::new(Severity::Error, None, "the theme did not load").with_code("theme")
+        }));
+        Ok(super::Stages {
+            site: plan.site,
+            diagnostics,
+            sources: self.sources.clone(),
+            static_files: plan.static_files,
+            theme: self.theme.take().map(|(theme, _)| theme),
+            catalog: plan.catalog,
+            outputs,
+        })
+    }
+
+    /// Every stage but the write: which outputs are kept, made anew or copied.
+    fn plan(
+        &mut self,
+        options: &BuildOptions,
+        changes: &Changes,
+        progress: &dyn Progress,
+    ) -> Result<Plan, BuildError> {
+        let started = Instant::now();
+        let config = load_config(options)?;
+        let config_key = config_fingerprint(&config);
+        let mut changes = changes.clone();
+        if config_key != self.config_key {
+            self.start_over(&config, config_key);
+            changes = Changes::Unknown;
+        }
+        let mut diagnostics = Vec::new();
+
+        let discovered = sources::discover(&config)?;
+        self.refresh_files(&changes);
+        let theme_key = self.refresh_theme(&config, &changes, &mut diagnostics);
+        let catalog = self.load_placements(&config, &mut diagnostics);
+        debug!(elapsed = ?started.elapsed(), "checked inputs");
+
+        self.parse_changed(&config, &discovered.pages);
+        debug!(elapsed = ?started.elapsed(), "parsed changed pages");
+
+        let summary = self.read_summary(&config, discovered.summary.as_deref(), &mut diagnostics);
+        let summary_ref = summary.as_ref().map(|(file, text)| (*file, text.as_ref()));
+        let inputs = discovered
+            .pages
+            .iter()
+            .filter_map(|page| self.page_input(page))
+            .collect();
+        let mut site = resolve::index(
+            &config,
+            inputs,
+            summary_ref,
+            &self.sources,
+            &catalog,
+            &mut diagnostics,
+        );
+        self.refresh_frame_prints(&config, &site);
+        debug!(elapsed = ?started.elapsed(), "indexed");
+
+        let base_key = fingerprint::of(&(config_key, theme_key, render::site_fingerprint(&config)));
+        let render_list: Vec<usize> = (0..site.pages.len())
+            .into_par_iter()
+            .filter(|number| {
+                let key = self.page_key(base_key, &site, *number);
+                !self.can_keep_page(&site.pages[*number], key)
+            })
+            .collect();
+        progress.start(render_list.len());
+        self.attach_documents(&config, &mut site, &render_list);
+        self.restore_placement_uses(&mut site);
+        debug!(elapsed = ?started.elapsed(), rendering = render_list.len(), "planned");
+
+        let mut outputs = self.render_pages(&config, &mut site, &catalog, base_key, progress);
+        self.plan_site_files(&config, &site, &mut outputs, &mut diagnostics);
+        let samples =
+            self.plan_placement_outputs(&config, &site, &catalog, &mut outputs, &mut diagnostics);
+        self.plan_copies(&site, &discovered.static_files, &mut outputs);
+        self.plan_publish(&config, &site, &catalog, &mut outputs, &mut diagnostics);
+        debug!(elapsed = ?started.elapsed(), "rendered");
+
+        self.collect_page_diagnostics(&discovered.pages, &outputs, &mut diagnostics);
+        Ok(Plan {
+            config,
+            site,
+            catalog,
+            outputs,
+            diagnostics,
+            samples,
+            rendered: render_list.len(),
+            static_files: discovered.static_files,
+            started,
+        })
+    }
+
+    /// A new configuration invalidates everything but the knowledge of what is on disk.
+    fn start_over(&mut self, config: &Config, config_key: u64) {
+        self.config_key = config_key;
+        self.sources = Arc::new(SourceMap::default());
+        super::register_config_file(config, &self.sources);
+        self.files.clear();
+        self.pages.clear();
+        self.documents.clear();
+        self.theme = None;
+    }
+
+    /// Re-fingerprints the recorded files that may have changed; the source map forgets
+    /// the ones that did, so the pages that read them read them anew.
+    fn refresh_files(&mut self, changes: &Changes) {
+        let suspects: Vec<PathBuf> = self
+            .files
+            .keys()
+            .filter(|path| changes.includes(path))
+            .cloned()
+            .collect();
+        let fresh: Vec<(PathBuf, u64)> = suspects
+            .into_par_iter()
+            .map(|path| {
+                let print = fingerprint::of_file(&path);
+                (path, print)
+            })
+            .collect();
+        for (path, print) in fresh {
+            if self.files.insert(path.clone(), print) != Some(print) {
+                self.sources.forget(&path);
+            }
+        }
+    }
+
+    /// Loads the theme when it is not loaded or one of its files changed; returns its
+    /// fingerprint (0 when it failed to load, which fails the build).
+    fn refresh_theme(
+        &mut self,
+        config: &Config,
+        changes: &Changes,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> u64 {
+        let folder = config.root.join("themes").join(&config.build.theme);
+        if self.theme.is_none() || changes.touches_folder(&folder) {
+            self.theme = match render::theme::load(config) {
+                Ok(theme) => {
+                    let key = theme_fingerprint(&theme);
+                    Some((theme, key))
+                }
+                Err(found) => {
+                    diagnostics.extend(found);
+                    None
+                }
+            };
+        }
+        self.theme.as_ref().map_or(0, |(_, key)| *key)
+    }
+
+    /// Parses every page that is new or one of whose files changed, and forgets pages
+    /// that are gone.
+    fn parse_changed(&mut self, config: &Config, pages: &[PageSource]) {
+        let present: BTreeSet<&str> = pages.iter().map(|page| page.rel.as_str()).collect();
+        self.pages.retain(|rel, _| present.contains(rel.as_str()));
+        self.documents
+            .retain(|rel, _| present.contains(rel.as_str()));
+
+        let stale: Vec<PageSource> = pages
+            .iter()
+            .filter(|page| !self.is_current(page))
+            .cloned()
+            .collect();
+        self.parse(config, &stale);
+    }
+
+    fn is_current(&self, page: &PageSource) -> bool {
+        let Some(record) = self.pages.get(&page.rel) else {
+            return false;
+        };
+        record.path == page.path
+            && record
+                .files
+                .iter()
+                .all(|(path, print)| self.files.get(path) == Some(print))
+    }
+
+    fn parse(&mut self, config: &Config, pages: &[PageSource]) {
+        if pages.is_empty() {
+            return;
+        }
+        for page in pages {
+            self.sources.forget(&page.path);
+        }
+        let parsed = parse::parse_pages(config, pages, &self.sources);
+        for page in parsed {
+            let files: Vec<(PathBuf, u64)> = page
+                .dependencies
+                .iter()
+                .map(|path| {
+                    let print = self
+                        .sources
+                        .lookup(path)
+                        .map_or(fingerprint::ABSENT, |(_, text)| {
+                            fingerprint::of_bytes(text.as_bytes())
+                        });
+                    (path.clone(), print)
+                })
+                .collect();
+            for (path, print) in &files {
+                self.files.insert(path.clone(), *print);
+            }
+            // The same files make the same document, which makes the same lookups.
+            let facts = self
+                .pages
+                .get(&page.source.rel)
+                .filter(|old| old.files == files)
+                .and_then(|old| old.facts.clone());
+            let record = PageRecord {
+                path: page.source.path.clone(),
+                file: page.file,
+                files,
+                outline: Outline::of(&page.document),
+                diagnostics: page.diagnostics,
+                facts,
+            };
+            self.pages.insert(page.source.rel.clone(), record);
+            self.documents.insert(page.source.rel, page.document);
+        }
+    }
+
+    fn page_input(&self, page: &PageSource) -> Option<PageInput> {
+        let record = self.pages.get(&page.rel)?;
+        Some(PageInput {
+            source: page.clone(),
+            file: record.file,
+            outline: record.outline.clone(),
+            document: None,
+            dependencies: record.files.iter().map(|(path, _)| path.clone()).collect(),
+            // The records' diagnostics are reported by the build itself.
+            diagnostics: Vec::new(),
+        })
+    }
+
+    /// `SUMMARY.md`, read every build (its text decides the navigation).
+    fn read_summary(
+        &self,
+        config: &Config,
+        path: Option<&Path>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Option<(FileId, Arc<str>)> {
+        let path = path?;
+        let display = parse::loader::display_path(path, &config.root);
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                if let Some((_, known)) = self.sources.lookup(path)
+                    && *known != *text
+                {
+                    self.sources.forget(path);
+                }
+                let text: Arc<str> = Arc::from(text);
+                Some((self.sources.add(path, display, text.clone()), text))
+            }
+            Err(error) => {
+                diagnostics.push(Diagnostic::new(
+                    Severity::Error,
+                    None,
+                    format!("cannot read {display}: {error}"),
+                ));
+                None
+            }
+        }
+    }
+
+    /// Fingerprints every page's frame again, unless the site's shape is the one they
+    /// were computed for (then every frame is the same as before).
+    fn refresh_frame_prints(&mut self, config: &Config, site: &Site) {
+        let shape = render::site_shape(site);
+        let known = shape == self.shape
+            && site
+                .pages
+                .iter()
+                .all(|page| self.frame_prints.contains_key(&page.output));
+        if known {
+            return;
+        }
+        let node_of_page = site.nav.node_of_page();
+        self.frame_prints = (0..site.pages.len())
+            .into_par_iter()
+            .map(|number| {
+                let frame = render::frame(config, site, number, &node_of_page);
+                (site.pages[number].output.clone(), fingerprint::of(&frame))
+            })
+            .collect();
+        self.shape = shape;
+    }
+
+    /// The fingerprint of everything page `number` is made from; `None` when its last
+    /// resolution is unknown, so it must be resolved and rendered.
+    fn page_key(&self, base_key: u64, site: &Site, number: usize) -> Option<u64> {
+        let page = &site.pages[number];
+        let record = self.pages.get(&page.source.rel)?;
+        let facts = record.facts.as_ref()?;
+        let frame = *self.frame_prints.get(&page.output)?;
+        Some(key_from(base_key, record, site, facts, frame))
+    }
+
+    /// Whether a page's output and its Markdown copy are both on disk as the build
+    /// that recorded them made them, from inputs with this `key`.
+    fn can_keep_page(&self, page: &Page, key: Option<u64>) -> bool {
+        self.can_keep(&page.output, key)
+            && self.can_keep(&llms::markdown_path(page), key)
+            && self
+                .outputs
+                .get(&page.output)
+                .is_some_and(|record| record.digest.is_some())
+    }
+
+    /// Gives the pages to render their documents: kept in memory, or parsed again. A
+    /// state that keeps documents parses every missing one now, so that later rebuilds
+    /// (a template change renders every page) find them all in memory.
+    fn attach_documents(&mut self, config: &Config, site: &mut Site, render_list: &[usize]) {
+        let wanted: Vec<usize> = if self.keep_documents {
+            (0..site.pages.len()).collect()
+        } else {
+            render_list.to_vec()
+        };
+        let missing: Vec<PageSource> = wanted
+            .iter()
+            .map(|number| &site.pages[*number].source)
+            .filter(|source| !self.documents.contains_key(&source.rel))
+            .cloned()
+            .collect();
+        self.parse(config, &missing);
+        for number in render_list {
+            let page = &mut site.pages[*number];
+            page.document = self.documents.get(&page.source.rel).cloned();
+        }
+    }
+
+    /// Resolves and renders the pages that carry a document; plans every page's output.
+    fn render_pages(
+        &mut self,
+        config: &Config,
+        site: &mut Site,
+        catalog: &Catalog,
+        base_key: u64,
+        progress: &dyn Progress,
+    ) -> BTreeMap<String, Planned> {
+        let resolutions = resolve::resolve_documents(config, site, &self.sources, catalog);
+        for (number, resolution) in &resolutions {
+            let rel = &site.pages[*number].source.rel;
+            if let Some(record) = self.pages.get_mut(rel) {
+                record.facts = Some(resolution.facts.clone());
+            }
+        }
+
+        let mut planned: BTreeMap<String, Planned> = site
+            .pages
+            .iter()
+            .filter(|page| page.document.is_none())
+            .flat_map(|page| [page.output.clone(), llms::markdown_path(page)])
+            .map(|path| (path, Planned::Kept))
+            .collect();
+        let theme = self.theme.as_ref().map(|(theme, _)| theme);
+        let state = &*self;
+        let site = &*site;
+        let node_of_page = site.nav.node_of_page();
+        let copies = llms::MarkdownCopies::new(site);
+        let rendered: Vec<[(String, Planned); 2]> = resolutions
+            .into_par_iter()
+            .map(|(number, resolution)| {
+                let page = &site.pages[number];
+                let frame = render::frame(config, site, number, &node_of_page);
+                let frame_print = fingerprint::of(&frame);
+                let record = state.pages.get(&page.source.rel);
+                let key = record
+                    .map(|record| key_from(base_key, record, site, &resolution.facts, frame_print));
+                let mut diagnostics = resolution.diagnostics;
+                let mut contents = Vec::new();
+                let mut markdown = (llms::markdown_path(page), String::new());
+                let mut digest = PageDigest::default();
+                if let Some(document) = &page.document {
+                    if let Some(theme) = theme {
+                        let (bytes, found) = render::render_page(config, &frame, document, theme);
+                        diagnostics.extend(found);
+                        contents = bytes.unwrap_or_default();
+                    }
+                    markdown = copies.copy(page, document);
+                    digest = PageDigest::of(page, document);
+                }
+                progress.page_done();
+                let html = Planned::Fresh {
+                    contents,
+                    key,
+                    diagnostics,
+                    assets: resolution.assets,
+                    placements: resolution.placements,
+                    digest: Some(digest),
+                };
+                let (markdown_path, markdown_text) = markdown;
+                let copy = Planned::Fresh {
+                    contents: markdown_text.into_bytes(),
+                    key,
+                    diagnostics: Vec::new(),
+                    assets: Vec::new(),
+                    placements: resolve::placements::PlacementUse::default(),
+                    digest: None,
+                };
+                [(page.output.clone(), html), (markdown_path, copy)]
+            })
+            .collect();
+        planned.extend(rendered.into_iter().flatten());
+        planned
+    }
+
+    /// The theme's own files, made again every build (they are cheap, and rewritten
+    /// only when their bytes change).
+    fn plan_site_files(
+        &self,
+        config: &Config,
+        site: &Site,
+        planned: &mut BTreeMap<String, Planned>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        let Some((theme, _)) = &self.theme else {
+            return;
+        };
+        let (files, found) = render::site_files(config, site, theme);
+        diagnostics.extend(found);
+        for file in files {
+            planned.insert(file.path, unkeyed(file.contents));
+        }
+    }
+
+    /// The placement definitions, read every build (they are few); the source map
+    /// forgets their previous text first, so problems show the text as it is now.
+    fn load_placements(&self, config: &Config, diagnostics: &mut Vec<Diagnostic>) -> Catalog {
+        let folder = config.root.join(&config.placements.dir);
+        for entry in walkdir::WalkDir::new(&folder).into_iter().flatten() {
+            self.sources.forget(entry.path());
+        }
+        placements::load(config, &self.sources, diagnostics)
+    }
+
+    /// Kept pages were not resolved this build: what they show comes from their record.
+    fn restore_placement_uses(&self, site: &mut Site) {
+        for page in &mut site.pages {
+            if page.document.is_none()
+                && let Some(record) = self.outputs.get(&page.output)
+            {
+                page.placements = record.placements.clone();
+            }
+        }
+    }
+
+    /// Samples and the invite page, made again every build from the catalog and the
+    /// site; returns the number of sample pages.
+    fn plan_placement_outputs(
+        &self,
+        config: &Config,
+        site: &Site,
+        catalog: &Catalog,
+        planned: &mut BTreeMap<String, Planned>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> usize {
+        let Some((theme, _)) = &self.theme else {
+            return 0;
+        };
+        let collected = render::Collect::default();
+        let (found, samples) =
+            placements::pages::render_outputs(config, site, catalog, theme, &collected);
+        diagnostics.extend(found);
+        let files = collected
+            .0
+            .into_inner()
+            .unwrap_or_else(|poison| poison.into_inner());
+        for file in files {
+            planned.insert(file.path, unkeyed(file.contents));
+        }
+        samples
+    }
+
+    /// The search index, sitemap, redirects, `llms.txt` and the GitHub Pages files, made
+    /// again every build from every page's digest: this build's for the pages it
+    /// rendered, the recorded one for the pages it keeps.
+    fn plan_publish(
+        &self,
+        config: &Config,
+        site: &Site,
+        catalog: &Catalog,
+        planned: &mut BTreeMap<String, Planned>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        let empty = PageDigest::default();
+        let digests: Vec<&PageDigest> = site
+            .pages
+            .iter()
+            .map(|page| {
+                let fresh = match planned.get(&page.output) {
+                    Some(Planned::Fresh { digest, .. }) => digest.as_ref(),
+                    _ => None,
+                };
+                let recorded = || self.outputs.get(&page.output)?.digest.as_ref();
+                // A kept page has a digest (see `can_keep_page`).
+                fresh.or_else(recorded).unwrap_or(&empty)
+            })
+            .collect();
+        let taken = publish::taken_paths(planned.keys().map(String::as_str));
+        let (files, found) =
+            publish::publish(config, site, &digests, &taken, catalog, &self.sources);
+        diagnostics.extend(found);
+        for file in files {
+            planned.insert(file.path, unkeyed(file.contents));
+        }
+    }
+
+    /// Every page's problems: the parser's from its record, the resolver's and the
+    /// renderer's from this build or, for a kept page, from the build that made it.
+    fn collect_page_diagnostics(
+        &self,
+        pages: &[PageSource],
+        planned: &BTreeMap<String, Planned>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        for page in pages {
+            if let Some(record) = self.pages.get(&page.rel) {
+                diagnostics.extend(record.diagnostics.iter().cloned());
+            }
+        }
+        for (path, output) in planned {
+            match output {
+                Planned::Fresh {
+                    diagnostics: found, ..
+                } => diagnostics.extend(found.iter().cloned()),
+                Planned::Kept => {
+                    if let Some(record) = self.outputs.get(path) {
+                        diagnostics.extend(record.diagnostics.iter().cloned());
+                    }
+                }
+                Planned::Copy { .. } => {}
+            }
+        }
+    }
+
+    /// Static files and the images pages use, copied unless the copy on disk is current.
+    fn plan_copies(
+        &self,
+        site: &Site,
+        static_files: &[StaticFile],
+        planned: &mut BTreeMap<String, Planned>,
+    ) {
+        let mut copies: BTreeSet<StaticFile> = static_files.iter().cloned().collect();
+        for (path, output) in planned.iter() {
+            match output {
+                Planned::Fresh { assets, .. } => copies.extend(assets.iter().cloned()),
+                Planned::Kept => {
+                    if let Some(record) = self.outputs.get(path) {
+                        copies.extend(record.assets.iter().cloned());
+                    }
+                }
+                Planned::Copy { .. } => {}
+            }
+        }
+        // Pages win over copies of the same path, as they did when written after them.
+        let pages: BTreeSet<&str> = site.pages.iter().map(|page| page.output.as_str()).collect();
+        for copy in copies {
+            if pages.contains(copy.rel.as_str()) {
+                continue;
+            }
+            let key = copy_fingerprint(&copy.path);
+            let plan = if self.can_keep(&copy.rel, Some(key)) {
+                Planned::Kept
+            } else {
+                Planned::Copy {
+                    source: copy.path,
+                    key,
+                }
+            };
+            planned.insert(copy.rel, plan);
+        }
+    }
+}
+
+/// Combines the fingerprints of a page's inputs into its key.
+fn key_from(base_key: u64, record: &PageRecord, site: &Site, facts: &[Fact], frame: u64) -> u64 {
+    let mut hasher = Fingerprinter::default();
+    base_key.hash(&mut hasher);
+    record.files.hash(&mut hasher);
+    for fact in facts {
+        fact.hash(&mut hasher);
+        site.fact_value(fact).hash(&mut hasher);
+    }
+    frame.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// The configuration as the pages see it: the text of `book.toml`, the command line's
+/// overrides, the book's place and the loopbook that builds it.
+pub(super) fn config_fingerprint(config: &Config) -> u64 {
+    let text = std::fs::read(config.root.join(config::CONFIG_FILE)).unwrap_or_default();
+    fingerprint::of(&(
+        text,
+        &config.root,
+        &config.build.build_dir,
+        &config.build.base_url,
+        env!("CARGO_PKG_VERSION"),
+        executable_fingerprint(),
+    ))
+}
+
+/// The running binary's size and time: a loopbook built anew from changed sources may
+/// render differently under the same version number.
+fn executable_fingerprint() -> Option<(u64, u64)> {
+    let metadata = std::env::current_exe().ok()?.metadata().ok()?;
+    Some((metadata.len(), modified_nanos(&metadata)))
+}
+
+fn theme_fingerprint(theme: &Theme) -> u64 {
+    let mut hasher = Fingerprinter::default();
+    for (name, bytes) in &theme.assets {
+        (name, bytes.as_ref()).hash(&mut hasher);
+    }
+    theme.fingerprint.hash(&mut hasher);
+    hasher.finish()
+}
