@@ -26,9 +26,12 @@ use crate::doc::FileId;
 use crate::fingerprint;
 
 /// Bumped whenever the layout below changes.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
-#[derive(Serialize, Deserialize)]
+/// The file as read back. It is postcard (a compact binary encoding of the same serde
+/// data): a cache holds every page's search text, and JSON cost a tenth of a large
+/// build to write.
+#[derive(Deserialize)]
 struct CacheFile {
     format: u32,
     loopbook: String,
@@ -41,6 +44,22 @@ struct CacheFile {
     frame_prints: BTreeMap<String, u64>,
     pages: BTreeMap<String, PageRecord>,
     outputs: BTreeMap<String, OutputRecord>,
+}
+
+/// The file as written: [`CacheFile`]'s fields in the same order, borrowed from the
+/// state rather than copied.
+#[derive(Serialize)]
+struct CacheFileRef<'a> {
+    format: u32,
+    loopbook: &'a str,
+    config_key: u64,
+    output: &'a Path,
+    sources: Vec<PathBuf>,
+    files: Vec<(&'a PathBuf, u64)>,
+    shape: u64,
+    frame_prints: &'a HashMap<String, u64>,
+    pages: &'a HashMap<String, PageRecord>,
+    outputs: &'a BTreeMap<String, OutputRecord>,
 }
 
 /// Where the cache of a book's output lives: beside the output folder.
@@ -64,7 +83,7 @@ pub fn load(config: &Config) -> Option<BuildState> {
         return None;
     }
     let bytes = std::fs::read(&path).ok()?;
-    let cache: CacheFile = match serde_json::from_slice(&bytes) {
+    let cache: CacheFile = match postcard::from_bytes(&bytes) {
         Ok(cache) => cache,
         Err(error) => {
             debug!(%error, "ignoring a corrupt cache file");
@@ -158,12 +177,18 @@ fn remap_diagnostics(diagnostics: &mut [Diagnostic], map: &dyn Fn(FileId) -> Fil
 /// Writes the state's records beside the output. A cache that cannot be written only
 /// makes the next build a full one, so failures are logged, not reported.
 pub fn save(config: &Config, state: &BuildState) {
-    let Some(output) = state.output_dir.clone() else {
+    let Some(output) = state.output_dir.as_deref() else {
         return;
     };
-    let cache = CacheFile {
+    let mut files: Vec<(&PathBuf, u64)> = state
+        .files
+        .iter()
+        .map(|(path, print)| (path, *print))
+        .collect();
+    files.sort();
+    let cache = CacheFileRef {
         format: FORMAT,
-        loopbook: env!("CARGO_PKG_VERSION").to_string(),
+        loopbook: env!("CARGO_PKG_VERSION"),
         config_key: state.config_key,
         output,
         sources: (0..state.sources.len())
@@ -172,31 +197,15 @@ pub fn save(config: &Config, state: &BuildState) {
                 file.map(|file| file.path.clone()).unwrap_or_default()
             })
             .collect(),
-        files: {
-            let mut files: Vec<(PathBuf, u64)> = state
-                .files
-                .iter()
-                .map(|(path, print)| (path.clone(), *print))
-                .collect();
-            files.sort();
-            files
-        },
+        files,
         shape: state.shape,
-        frame_prints: state
-            .frame_prints
-            .iter()
-            .map(|(path, print)| (path.clone(), *print))
-            .collect(),
-        pages: state
-            .pages
-            .iter()
-            .map(|(rel, record)| (rel.clone(), record.clone()))
-            .collect(),
-        outputs: state.outputs.clone(),
+        frame_prints: &state.frame_prints,
+        pages: &state.pages,
+        outputs: &state.outputs,
     };
     let path = cache_path(config);
     let temporary = path.with_extension("loopbook-cache-new");
-    let written = serde_json::to_vec(&cache)
+    let written = postcard::to_stdvec(&cache)
         .map_err(std::io::Error::other)
         .and_then(|bytes| std::fs::write(&temporary, bytes))
         .and_then(|()| std::fs::rename(&temporary, &path));

@@ -3,9 +3,11 @@
 //! Each output file has an [`OutputRecord`]: the key of the inputs it was made from,
 //! the fingerprint, size and modification time of its bytes, and what a kept page must
 //! report again. A build plans every file ([`Planned`]): made anew, kept, or copied.
-//! Writing then stages the whole site (a full build, or when most files change) or
-//! renames only the changed files into place; afterwards the records of written files
-//! are taken from the disk again.
+//! Where the files it makes go is decided before any is made ([`Destination`]): when
+//! most of the site is rendered they stream into a staging folder that replaces the
+//! whole output (so a large site never sits in memory), otherwise they are held until
+//! the end and only the changed ones are renamed into place. Afterwards the records of
+//! written files are taken from the disk again.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -19,6 +21,7 @@ use crate::config::Config;
 use crate::diagnostics::Diagnostic;
 use crate::fingerprint;
 use crate::publish::PageDigest;
+use crate::render::Sink;
 use crate::resolve::placements::PlacementUse;
 use crate::sources::StaticFile;
 use crate::write;
@@ -42,11 +45,56 @@ pub(crate) struct OutputRecord {
     pub(super) digest: Option<PageDigest>,
 }
 
+/// The bytes of a file this build made, or where they went.
+pub(super) enum Body {
+    /// Held until the write, which writes only what changed.
+    Held(Vec<u8>),
+    /// Already handed on (into the staging folder, or to a sink) as it was made.
+    Sent { fingerprint: u64 },
+}
+
+impl Body {
+    fn fingerprint(&self) -> u64 {
+        match self {
+            Body::Held(contents) => fingerprint::of_bytes(contents),
+            Body::Sent { fingerprint } => *fingerprint,
+        }
+    }
+}
+
+/// Where the files a build makes go as they are made.
+pub(super) enum Destination<'s> {
+    /// Held in memory: few files change, and only those are renamed into place.
+    Memory,
+    /// Streamed into a staging folder that replaces the whole output when the build has
+    /// no errors (it keeps unchanged files by hard-linking them).
+    Staging(write::Staging),
+    /// Handed to a sink and written nowhere (`loopbook check`).
+    Sink(&'s dyn Sink),
+}
+
+impl Destination<'_> {
+    /// Takes a file the build made at output path `path`.
+    pub(super) fn accept(&self, path: &str, contents: Vec<u8>) -> Body {
+        let send = |deliver: &dyn Fn(&str, &[u8])| {
+            deliver(path, &contents);
+            Body::Sent {
+                fingerprint: fingerprint::of_bytes(&contents),
+            }
+        };
+        match self {
+            Destination::Memory => Body::Held(contents),
+            Destination::Staging(staging) => send(&|path, bytes| staging.put(path, bytes)),
+            Destination::Sink(sink) => send(&|path, bytes| sink.put(path, bytes)),
+        }
+    }
+}
+
 /// One output file as this build plans it.
 pub(super) enum Planned {
     /// Made by this build.
     Fresh {
-        contents: Vec<u8>,
+        body: Body,
         key: Option<u64>,
         diagnostics: Vec<Diagnostic>,
         assets: Vec<StaticFile>,
@@ -78,24 +126,41 @@ impl BuildState {
         metadata.len() == record.len && modified_nanos(&metadata) == record.modified
     }
 
+    /// Where this build's files go: held for an update in place when the output is
+    /// the one recorded and at most a quarter of the pages are rendered again (an
+    /// update in place pays per file, and needs to know exactly what the folder
+    /// holds); else streamed into a staging folder.
+    pub(super) fn destination(
+        &self,
+        config: &Config,
+        rendered: usize,
+        pages: usize,
+    ) -> Result<Destination<'static>, write::WriteError> {
+        let output = config.output_dir();
+        let in_place = self.output_dir.as_deref() == Some(output.as_path())
+            && rendered * 4 < pages
+            && output.join(write::MARKER).is_file()
+            && !write::journal_path(&output).exists();
+        if in_place {
+            return Ok(Destination::Memory);
+        }
+        write::Staging::begin(&output, &config.root).map(Destination::Staging)
+    }
+
     /// Writes the planned outputs and records what is now on disk; returns how many
     /// files were written and which output paths changed.
     pub(super) fn write(
         &mut self,
         config: &Config,
         planned: BTreeMap<String, Planned>,
+        destination: Destination<'_>,
     ) -> Result<(usize, Vec<String>), write::WriteError> {
         let output = config.output_dir();
-        // Updating in place needs to know exactly what the folder holds, and pays per
-        // file: when most of the site changes, staging all of it is cheaper.
-        let in_place = self.output_dir.as_deref() == Some(output.as_path())
-            && files_to_write(&planned, &self.outputs) * 4 < planned.len()
-            && output.join(write::MARKER).is_file()
-            && !write::journal_path(&output).exists();
-        let result = if in_place {
-            write_in_place(&output, &config.root, &planned, &self.outputs)
-        } else {
-            write_staged(&output, &config.root, &planned)
+        let result = match destination {
+            Destination::Memory => write_in_place(&output, &config.root, &planned, &self.outputs),
+            Destination::Staging(staging) => finish_staged(staging, &output, &planned),
+            // A sink's files are not the output; nothing on disk changed.
+            Destination::Sink(_) => return Ok((0, Vec::new())),
         };
         let files_written = match result {
             Ok(written) => written,
@@ -114,32 +179,20 @@ impl BuildState {
 }
 
 /// A file made again every build, kept on disk only when its bytes are the same.
-pub(super) fn unkeyed(contents: Vec<u8>) -> Planned {
+pub(super) fn unkeyed(body: Body) -> Planned {
+    keyed(body, None)
+}
+
+/// A file made from inputs whose fingerprint is `key`, with nothing else to record.
+pub(super) fn keyed(body: Body, key: Option<u64>) -> Planned {
     Planned::Fresh {
-        contents,
-        key: None,
+        body,
+        key,
         diagnostics: Vec::new(),
         assets: Vec::new(),
         placements: PlacementUse::default(),
         digest: None,
     }
-}
-
-/// How many planned files differ from what the output holds.
-fn files_to_write(
-    planned: &BTreeMap<String, Planned>,
-    previous: &BTreeMap<String, OutputRecord>,
-) -> usize {
-    planned
-        .iter()
-        .filter(|(path, output)| match output {
-            Planned::Fresh { contents, .. } => previous
-                .get(*path)
-                .is_none_or(|record| record.contents != fingerprint::of_bytes(contents)),
-            Planned::Kept => false,
-            Planned::Copy { .. } => true,
-        })
-        .count()
 }
 
 /// The output paths whose bytes differ from the previous build, and those gone.
@@ -150,9 +203,9 @@ fn changed_outputs(
     let mut changed: Vec<String> = planned
         .iter()
         .filter(|(path, output)| match output {
-            Planned::Fresh { contents, .. } => previous
+            Planned::Fresh { body, .. } => previous
                 .get(*path)
-                .is_none_or(|record| record.contents != fingerprint::of_bytes(contents)),
+                .is_none_or(|record| record.contents != body.fingerprint()),
             Planned::Kept => false,
             Planned::Copy { .. } => true,
         })
@@ -168,14 +221,20 @@ fn changed_outputs(
     changed
 }
 
-fn write_staged(
+/// Completes a staging folder that already holds the files this build made: links the
+/// kept ones from the output, copies the static ones, and swaps it in.
+fn finish_staged(
+    staging: write::Staging,
     output: &Path,
-    book_root: &Path,
     planned: &BTreeMap<String, Planned>,
 ) -> Result<usize, write::WriteError> {
-    let staging = write::Staging::begin(output, book_root)?;
     planned.par_iter().for_each(|(path, output)| match output {
-        Planned::Fresh { contents, .. } => staging.put(path, contents),
+        // Held only by a build that updates in place; kept for completeness.
+        Planned::Fresh {
+            body: Body::Held(contents),
+            ..
+        } => staging.put(path, contents),
+        Planned::Fresh { .. } => {}
         // Only planned when the file on disk was checked to be the recorded one.
         Planned::Kept => staging.keep(path),
         Planned::Copy { source, .. } => staging.copy(path, source),
@@ -196,15 +255,15 @@ fn write_in_place(
     planned
         .par_iter()
         .for_each(|(path, planned)| match planned {
-            Planned::Fresh { contents, .. } => {
+            Planned::Fresh { body, .. } => {
                 let same = previous.get(path).is_some_and(|record| {
-                    record.contents == fingerprint::of_bytes(contents)
+                    record.contents == body.fingerprint()
                         && std::fs::metadata(output.join(path)).is_ok_and(|metadata| {
                             metadata.len() == record.len
                                 && modified_nanos(&metadata) == record.modified
                         })
                 });
-                if !same {
+                if !same && let Body::Held(contents) = body {
                     writer.put(path, contents);
                 }
             }
@@ -232,7 +291,7 @@ fn update_records(
             let record = match plan {
                 Planned::Kept => return None,
                 Planned::Fresh {
-                    contents,
+                    body,
                     key,
                     diagnostics,
                     assets,
@@ -242,7 +301,7 @@ fn update_records(
                     let metadata = metadata()?;
                     OutputRecord {
                         key,
-                        contents: fingerprint::of_bytes(&contents),
+                        contents: body.fingerprint(),
                         len: metadata.len(),
                         modified: modified_nanos(&metadata),
                         diagnostics,

@@ -28,7 +28,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tracing::debug;
 
-use super::outputs::{OutputRecord, Planned, copy_fingerprint, modified_nanos, unkeyed};
+use super::outputs::{
+    Destination, OutputRecord, Planned, copy_fingerprint, keyed, modified_nanos, unkeyed,
+};
 use super::{BuildError, BuildOptions, BuildReport, Progress, load_config};
 use crate::config::{self, Config};
 use crate::diagnostics::{Diagnostic, Severity, SourceMap};
@@ -38,7 +40,7 @@ use crate::parse;
 use crate::placements::{self, Catalog};
 use crate::publish::{self, PageDigest, llms};
 use crate::render::{self, Sink, theme::Theme};
-use crate::resolve::{self, Fact, Outline, Page, PageInput, Site};
+use crate::resolve::{self, Fact, Outline, Page, PageInput, Resolution, Site};
 use crate::sources::{self, PageSource, StaticFile};
 
 /// Which input files may have changed since the last build.
@@ -67,18 +69,41 @@ impl Changes {
 }
 
 /// What a build would make, before anything is written.
-struct Plan {
+struct Plan<'s> {
     config: Config,
     site: Site,
     catalog: Catalog,
     /// Every output file, by output path.
     outputs: BTreeMap<String, Planned>,
+    /// Where the files made went, or wait.
+    destination: Destination<'s>,
     diagnostics: Vec<Diagnostic>,
     samples: usize,
     /// Pages resolved and rendered by this build.
     rendered: usize,
     static_files: Vec<StaticFile>,
     started: Instant,
+}
+
+/// A page rendered by this build: its output and its Markdown copy, and the frame
+/// fingerprint it was rendered with (by output path).
+type RenderedPage = ([(String, Planned); 2], (String, u64));
+
+/// What the site-wide outputs are made for, and where they go.
+struct Made<'a> {
+    config: &'a Config,
+    site: &'a Site,
+    destination: &'a Destination<'a>,
+}
+
+impl Made<'_> {
+    /// Plans files made again every build (rewritten only when their bytes change).
+    fn add_all(&self, files: Vec<render::OutputFile>, planned: &mut BTreeMap<String, Planned>) {
+        for file in files {
+            let body = self.destination.accept(&file.path, file.contents);
+            planned.insert(file.path, unkeyed(body));
+        }
+    }
 }
 
 /// What a page's parse left: enough to index it without its document.
@@ -164,7 +189,7 @@ impl BuildState {
         changes: &Changes,
         progress: &dyn Progress,
     ) -> Result<BuildReport, BuildError> {
-        let mut plan = self.plan(options, changes, progress)?;
+        let mut plan = self.plan(options, changes, progress, None)?;
         let strict = options.strict || plan.config.build.strict;
         super::finish_diagnostics(&mut plan.diagnostics, &self.sources, strict);
 
@@ -183,7 +208,7 @@ impl BuildState {
             changed: Vec::new(),
         };
         if !has_errors {
-            match self.write(&plan.config, plan.outputs) {
+            match self.write(&plan.config, plan.outputs, plan.destination) {
                 Ok((files_written, changed)) => {
                     report.written = true;
                     report.files_written = files_written;
@@ -208,14 +233,12 @@ impl BuildState {
         sink: &dyn Sink,
         progress: &dyn Progress,
     ) -> Result<super::Stages, BuildError> {
-        let plan = self.plan(options, &Changes::Unknown, progress)?;
+        let plan = self.plan(options, &Changes::Unknown, progress, Some(sink))?;
         let outputs: Vec<String> = plan.outputs.keys().cloned().collect();
         for (path, planned) in &plan.outputs {
-            match planned {
-                Planned::Fresh { contents, .. } => sink.put(path, contents),
-                Planned::Copy { source, .. } => sink.copy(path, source),
-                // A fresh state keeps nothing.
-                Planned::Kept => {}
+            // Made files went to the sink as they were made; a fresh state keeps none.
+            if let Planned::Copy { source, .. } = planned {
+                sink.copy(path, source);
             }
         }
         let mut diagnostics = plan.diagnostics;
@@ -233,13 +256,16 @@ impl BuildState {
         })
     }
 
-    /// Every stage but the write: which outputs are kept, made anew or copied.
-    fn plan(
+    /// Every stage but the write: which outputs are kept, made anew or copied. Made
+    /// files go to `sink` when there is one, else where [`BuildState::destination`]
+    /// says.
+    fn plan<'s>(
         &mut self,
         options: &BuildOptions,
         changes: &Changes,
         progress: &dyn Progress,
-    ) -> Result<Plan, BuildError> {
+        sink: Option<&'s dyn Sink>,
+    ) -> Result<Plan<'s>, BuildError> {
         let started = Instant::now();
         let config = load_config(options)?;
         let config_key = config_fingerprint(&config);
@@ -288,14 +314,35 @@ impl BuildState {
         progress.start(render_list.len());
         self.attach_documents(&config, &mut site, &render_list);
         self.restore_placement_uses(&mut site);
+        let destination = match sink {
+            Some(sink) => Destination::Sink(sink),
+            None => self
+                .destination(&config, render_list.len(), site.pages.len())
+                .unwrap_or_else(|error| {
+                    // Reported now; with an error the build writes nothing anyway.
+                    diagnostics.push(super::write_problem(&error));
+                    Destination::Memory
+                }),
+        };
         debug!(elapsed = ?started.elapsed(), rendering = render_list.len(), "planned");
 
-        let mut outputs = self.render_pages(&config, &mut site, &catalog, base_key, progress);
-        self.plan_site_files(&config, &site, &mut outputs, &mut diagnostics);
-        let samples =
-            self.plan_placement_outputs(&config, &site, &catalog, &mut outputs, &mut diagnostics);
+        let mut outputs = self.render_pages(
+            &config,
+            &mut site,
+            &catalog,
+            base_key,
+            &destination,
+            progress,
+        );
+        let made = Made {
+            config: &config,
+            site: &site,
+            destination: &destination,
+        };
+        self.plan_site_files(&made, &mut outputs, &mut diagnostics);
+        let samples = self.plan_placement_outputs(&made, &catalog, &mut outputs, &mut diagnostics);
         self.plan_copies(&site, &discovered.static_files, &mut outputs);
-        self.plan_publish(&config, &site, &catalog, &mut outputs, &mut diagnostics);
+        self.plan_publish(&made, &catalog, &mut outputs, &mut diagnostics);
         debug!(elapsed = ?started.elapsed(), "rendered");
 
         self.collect_page_diagnostics(&discovered.pages, &outputs, &mut diagnostics);
@@ -304,6 +351,7 @@ impl BuildState {
             site,
             catalog,
             outputs,
+            destination,
             diagnostics,
             samples,
             rendered: render_list.len(),
@@ -488,6 +536,13 @@ impl BuildState {
     /// were computed for (then every frame is the same as before).
     fn refresh_frame_prints(&mut self, config: &Config, site: &Site) {
         let shape = render::site_shape(site);
+        // With nothing on disk to keep, every page is rendered, and rendering records
+        // each frame's fingerprint: working them all out first would be wasted.
+        if self.outputs.is_empty() {
+            self.frame_prints.clear();
+            self.shape = shape;
+            return;
+        }
         let known = shape == self.shape
             && site
                 .pages
@@ -546,7 +601,11 @@ impl BuildState {
         self.parse(config, &missing);
         for number in render_list {
             let page = &mut site.pages[*number];
-            page.document = self.documents.get(&page.source.rel).cloned();
+            page.document = if self.keep_documents {
+                self.documents.get(&page.source.rel).cloned()
+            } else {
+                self.documents.remove(&page.source.rel)
+            };
         }
     }
 
@@ -557,6 +616,7 @@ impl BuildState {
         site: &mut Site,
         catalog: &Catalog,
         base_key: u64,
+        destination: &Destination<'_>,
         progress: &dyn Progress,
     ) -> BTreeMap<String, Planned> {
         let resolutions = resolve::resolve_documents(config, site, &self.sources, catalog);
@@ -566,12 +626,28 @@ impl BuildState {
                 record.facts = Some(resolution.facts.clone());
             }
         }
+        // Once rendered, a resolved document is needed only by `check`, which looks at
+        // the site's links: otherwise each is dropped as soon as its page is made.
+        let keep_resolved = matches!(destination, Destination::Sink(_));
+        let resolved: Vec<(usize, Resolution, Option<Document>)> = resolutions
+            .into_iter()
+            .map(|(number, resolution)| {
+                let page = &mut site.pages[number];
+                let document = if keep_resolved {
+                    None
+                } else {
+                    page.document.take()
+                };
+                (number, resolution, document)
+            })
+            .collect();
 
         let mut planned: BTreeMap<String, Planned> = site
             .pages
             .iter()
-            .filter(|page| page.document.is_none())
-            .flat_map(|page| [page.output.clone(), llms::markdown_path(page)])
+            .enumerate()
+            .filter(|(number, _)| !resolved.iter().any(|(n, ..)| n == number))
+            .flat_map(|(_, page)| [page.output.clone(), llms::markdown_path(page)])
             .map(|path| (path, Planned::Kept))
             .collect();
         let theme = self.theme.as_ref().map(|(theme, _)| theme);
@@ -579,9 +655,9 @@ impl BuildState {
         let site = &*site;
         let node_of_page = site.nav.node_of_page();
         let copies = llms::MarkdownCopies::new(site);
-        let rendered: Vec<[(String, Planned); 2]> = resolutions
+        let rendered: Vec<RenderedPage> = resolved
             .into_par_iter()
-            .map(|(number, resolution)| {
+            .map(|(number, resolution, taken)| {
                 let page = &site.pages[number];
                 let frame = render::frame(config, site, number, &node_of_page);
                 let frame_print = fingerprint::of(&frame);
@@ -592,7 +668,7 @@ impl BuildState {
                 let mut contents = Vec::new();
                 let mut markdown = (llms::markdown_path(page), String::new());
                 let mut digest = PageDigest::default();
-                if let Some(document) = &page.document {
+                if let Some(document) = taken.as_ref().or(page.document.as_ref()) {
                     if let Some(theme) = theme {
                         let (bytes, found) = render::render_page(config, &frame, document, theme);
                         diagnostics.extend(found);
@@ -601,9 +677,10 @@ impl BuildState {
                     markdown = copies.copy(page, document);
                     digest = PageDigest::of(page, document);
                 }
+                drop(taken);
                 progress.page_done();
                 let html = Planned::Fresh {
-                    contents,
+                    body: destination.accept(&page.output, contents),
                     key,
                     diagnostics,
                     assets: resolution.assets,
@@ -611,18 +688,18 @@ impl BuildState {
                     digest: Some(digest),
                 };
                 let (markdown_path, markdown_text) = markdown;
-                let copy = Planned::Fresh {
-                    contents: markdown_text.into_bytes(),
+                let copy = keyed(
+                    destination.accept(&markdown_path, markdown_text.into_bytes()),
                     key,
-                    diagnostics: Vec::new(),
-                    assets: Vec::new(),
-                    placements: resolve::placements::PlacementUse::default(),
-                    digest: None,
-                };
-                [(page.output.clone(), html), (markdown_path, copy)]
+                );
+                let print = (page.output.clone(), frame_print);
+                ([(page.output.clone(), html), (markdown_path, copy)], print)
             })
             .collect();
-        planned.extend(rendered.into_iter().flatten());
+        for (files, (output, print)) in rendered {
+            planned.extend(files);
+            self.frame_prints.insert(output, print);
+        }
         planned
     }
 
@@ -630,19 +707,16 @@ impl BuildState {
     /// only when their bytes change).
     fn plan_site_files(
         &self,
-        config: &Config,
-        site: &Site,
+        made: &Made<'_>,
         planned: &mut BTreeMap<String, Planned>,
         diagnostics: &mut Vec<Diagnostic>,
     ) {
         let Some((theme, _)) = &self.theme else {
             return;
         };
-        let (files, found) = render::site_files(config, site, theme);
+        let (files, found) = render::site_files(made.config, made.site, theme);
         diagnostics.extend(found);
-        for file in files {
-            planned.insert(file.path, unkeyed(file.contents));
-        }
+        made.add_all(files, planned);
     }
 
     /// The placement definitions, read every build (they are few); the source map
@@ -670,8 +744,7 @@ impl BuildState {
     /// site; returns the number of sample pages.
     fn plan_placement_outputs(
         &self,
-        config: &Config,
-        site: &Site,
+        made: &Made<'_>,
         catalog: &Catalog,
         planned: &mut BTreeMap<String, Planned>,
         diagnostics: &mut Vec<Diagnostic>,
@@ -681,15 +754,13 @@ impl BuildState {
         };
         let collected = render::Collect::default();
         let (found, samples) =
-            placements::pages::render_outputs(config, site, catalog, theme, &collected);
+            placements::pages::render_outputs(made.config, made.site, catalog, theme, &collected);
         diagnostics.extend(found);
         let files = collected
             .0
             .into_inner()
             .unwrap_or_else(|poison| poison.into_inner());
-        for file in files {
-            planned.insert(file.path, unkeyed(file.contents));
-        }
+        made.add_all(files, planned);
         samples
     }
 
@@ -698,14 +769,14 @@ impl BuildState {
     /// rendered, the recorded one for the pages it keeps.
     fn plan_publish(
         &self,
-        config: &Config,
-        site: &Site,
+        made: &Made<'_>,
         catalog: &Catalog,
         planned: &mut BTreeMap<String, Planned>,
         diagnostics: &mut Vec<Diagnostic>,
     ) {
         let empty = PageDigest::default();
-        let digests: Vec<&PageDigest> = site
+        let digests: Vec<&PageDigest> = made
+            .site
             .pages
             .iter()
             .map(|page| {
@@ -719,12 +790,16 @@ impl BuildState {
             })
             .collect();
         let taken = publish::taken_paths(planned.keys().map(String::as_str));
-        let (files, found) =
-            publish::publish(config, site, &digests, &taken, catalog, &self.sources);
+        let (files, found) = publish::publish(
+            made.config,
+            made.site,
+            &digests,
+            &taken,
+            catalog,
+            &self.sources,
+        );
         diagnostics.extend(found);
-        for file in files {
-            planned.insert(file.path, unkeyed(file.contents));
-        }
+        made.add_all(files, planned);
     }
 
     /// Every page's problems: the parser's from its record, the resolver's and the

@@ -40,12 +40,14 @@ pub const MIN_TERM_CHARS: usize = 2;
 /// Longer words (hashes, encoded blobs) are not indexed: nobody types them.
 pub const MAX_TERM_CHARS: usize = 32;
 
-/// Sections per text chunk: a result list of ten loads at most ten small files.
-pub const CHUNK_SECTIONS: usize = 16;
+/// Sections per text chunk: a result list of ten loads at most ten files of about
+/// 30 KB, and a 10,000-page site writes a few thousand of them rather than tens of
+/// thousands (each file costs its host, and the build's file system, more than bytes).
+pub const CHUNK_SECTIONS: usize = 64;
 
 /// A shard past this size is split by the next character of its terms. One term's
 /// postings are never split, so a shard can still be larger.
-const SHARD_TARGET_BYTES: usize = 16 * 1024;
+const SHARD_TARGET_BYTES: usize = 64 * 1024;
 
 /// Shard prefixes stop growing here; the terms under one are then kept together.
 /// `search.js` looks prefixes up to this length.
@@ -328,23 +330,33 @@ impl Occurrences {
     }
 }
 
-/// Every term's postings, as `(section, weight)` in section order.
+/// Every term's postings, as `(section, weight)` in section order, sorted by term.
+///
+/// Runs of sections are gathered in parallel, each into its own map; maps of
+/// neighbouring runs are then merged in order (rayon keeps the order of an indexed
+/// iterator's folds), so each term's postings stay in section order.
 fn gather_postings(sections: &[(usize, &Section)]) -> Vec<(String, Vec<(u32, u8)>)> {
-    let weighed: Vec<Vec<(String, u8)>> = sections
+    type Postings = HashMap<String, Vec<(u32, u8)>>;
+    let postings: Postings = sections
         .par_iter()
-        .map(|(_, section)| section_terms(section))
-        .collect();
-    let mut postings: HashMap<String, Vec<(u32, u8)>> = HashMap::new();
-    for (number, terms) in weighed.into_iter().enumerate() {
-        for (term, weight) in terms {
+        .enumerate()
+        .fold(Postings::new, |mut postings, (number, (_, section))| {
+            for (term, weight) in section_terms(section) {
+                postings
+                    .entry(term)
+                    .or_default()
+                    .push((number as u32, weight));
+            }
             postings
-                .entry(term)
-                .or_default()
-                .push((number as u32, weight));
-        }
-    }
+        })
+        .reduce(Postings::new, |mut earlier, later| {
+            for (term, mut list) in later {
+                earlier.entry(term).or_default().append(&mut list);
+            }
+            earlier
+        });
     let mut sorted: Vec<(String, Vec<(u32, u8)>)> = postings.into_iter().collect();
-    sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    sorted.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
     sorted
 }
 
