@@ -186,7 +186,7 @@ struct BookToml {
     book: BookTable,
     build: BuildTable,
     variables: BTreeMap<String, toml::Value>,
-    placements: PlacementsTable,
+    placements: Option<PlacementsTable>,
     invite: Option<InviteTable>,
     redirects: BTreeMap<String, String>,
     // Tables that belong to mdBook and its plug-ins: accepted as they are.
@@ -224,7 +224,15 @@ pub fn load(dir: &Path) -> Result<Config, ConfigError> {
         Err(source) => return Err(ConfigError::Unreadable { path, source }),
     };
     let root = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    parse(&root, &path, text)
+    let sets_src = toml::from_str::<toml::Table>(&text)
+        .is_ok_and(|table| table.get("book").and_then(|book| book.get("src")).is_some());
+    let mut config = parse(&root, &path, text)?;
+    // mdBook's pages live in `src/` when `[book] src` is not given: such a book builds
+    // as it is, unless it also has a `content/` folder, loopbook's own default.
+    if !sets_src && !root.join("content").exists() && root.join("src/SUMMARY.md").is_file() {
+        config.book.src = PathBuf::from("src");
+    }
+    Ok(config)
 }
 
 fn invalid_utf8(path: &Path) -> ConfigError {
@@ -269,7 +277,8 @@ pub fn parse(root: &Path, path: &Path, text: String) -> Result<Config, ConfigErr
             variables.entry(name).or_insert(value);
         }
     }
-    check_values(&raw, &text, &mut diagnostics);
+    let placements = placements_table(&raw, &mut diagnostics);
+    check_values(&raw, &placements, &text, &mut diagnostics);
     if !diagnostics.is_empty() {
         return Err(ConfigError::Invalid {
             path: path.to_path_buf(),
@@ -283,10 +292,43 @@ pub fn parse(root: &Path, path: &Path, text: String) -> Result<Config, ConfigErr
         book: raw.book,
         build: raw.build,
         variables,
-        placements: raw.placements,
+        placements,
         invite: raw.invite,
         redirects: raw.redirects,
     })
+}
+
+/// `[placements]`, or in an mdBook (which refuses loopbook's top-level tables)
+/// `[preprocessor.loopbook.placements]`, else the defaults.
+fn placements_table(raw: &BookToml, diagnostics: &mut Vec<Diagnostic>) -> PlacementsTable {
+    if let Some(table) = &raw.placements {
+        return table.clone();
+    }
+    let nested = raw
+        .preprocessor
+        .get("loopbook")
+        .and_then(|table| table.get("placements"));
+    let Some(nested) = nested else {
+        return PlacementsTable::default();
+    };
+    match nested.clone().try_into::<PlacementsTable>() {
+        Ok(table) => table,
+        Err(error) => {
+            diagnostics.push(
+                Diagnostic::new(
+                    Severity::Error,
+                    None,
+                    format!(
+                        "[preprocessor.loopbook.placements] is not valid: {}",
+                        error.message().trim()
+                    ),
+                )
+                .with_code("invalid-config")
+                .with_hint("it takes the keys of loopbook's own `[placements]`: `dir`, `queue`"),
+            );
+            PlacementsTable::default()
+        }
+    }
 }
 
 /// Variables are text; numbers and booleans are written as they read, anything else is
@@ -322,7 +364,12 @@ fn variables_as_text(
     variables
 }
 
-fn check_values(raw: &BookToml, text: &str, diagnostics: &mut Vec<Diagnostic>) {
+fn check_values(
+    raw: &BookToml,
+    placements: &PlacementsTable,
+    text: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     if let Some(problem) = base_url_problem(&raw.build.base_url) {
         diagnostics.push(
             Diagnostic::new(
@@ -334,7 +381,7 @@ fn check_values(raw: &BookToml, text: &str, diagnostics: &mut Vec<Diagnostic>) {
             .with_hint("use \"/\" for a domain root or \"/docs/\" for a sub-path"),
         );
     }
-    let queue = &raw.placements.queue;
+    let queue = &placements.queue;
     let identifier = queue.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_' || c == '$')
         && queue
             .chars()

@@ -16,8 +16,11 @@
 //! `literalinclude`, `code-block`, `code` and `sourcecode` become fenced code blocks
 //! (mdBook shows neither line numbers nor emphasised lines, so those options are
 //! dropped); `raw html` passes its body through; `image` and `figure` become Markdown
-//! images. `toctree` and `contents` have no meaning in mdBook (SUMMARY.md is the
-//! navigation, and mdBook draws its own page contents), so they are reported and
+//! images; `placement`, `placement-fields` and `placement-payload` are expanded from
+//! the book's placement definitions as loopbook expands them, then written as Markdown
+//! (the snippet as a fenced block with a link to its live sample chapter, the field
+//! table, the payload). `toctree` and `contents` have no meaning in mdBook (SUMMARY.md
+//! is the navigation, and mdBook draws its own page contents), so they are reported and
 //! dropped. Any other directive is a warning and stays visible as a code block.
 
 use std::collections::{BTreeMap, HashMap};
@@ -31,6 +34,9 @@ use crate::parse::directives::{self, ADMONITIONS};
 use crate::parse::loader::{FileLoader, IncludeLoader};
 use crate::parse::markdown::{normalize_label, slug, split_explicit_target};
 use crate::parse::substitute_variables;
+use crate::placements::Catalog;
+use crate::render::markdown;
+use crate::resolve::placements::{self as placement_directives, PlacementUse};
 
 const ROLE_OPEN: char = '\u{E000}';
 const ROLE_CLOSE: char = '\u{E001}';
@@ -82,6 +88,8 @@ pub struct Expander<'a> {
     source_dir: &'a Path,
     variables: &'a BTreeMap<String, String>,
     sources: &'a SourceMap,
+    /// The book's placement definitions, when it has any.
+    catalog: Option<&'a Catalog>,
     labels: HashMap<String, LabelTarget>,
     label_lines: Vec<LabelLine>,
     pending: Vec<Pending>,
@@ -99,6 +107,8 @@ struct Fragment<'t> {
 /// The per-chapter state threaded through nested expansion.
 struct Walk<'l> {
     loader: FileLoader<'l>,
+    /// Where mdBook writes the chapter (`guide/setup.html`), for relative links.
+    output: String,
     include_chain: Vec<Location>,
     depth: usize,
 }
@@ -109,12 +119,14 @@ impl<'a> Expander<'a> {
         source_dir: &'a Path,
         variables: &'a BTreeMap<String, String>,
         sources: &'a SourceMap,
+        catalog: Option<&'a Catalog>,
     ) -> Self {
         Self {
             book_root,
             source_dir,
             variables,
             sources,
+            catalog,
             labels: HashMap::new(),
             label_lines: Vec::new(),
             pending: Vec::new(),
@@ -131,8 +143,12 @@ impl<'a> Expander<'a> {
         path: &Path,
         source_path: &str,
     ) -> String {
+        let output = source_path
+            .strip_suffix(".md")
+            .map_or_else(|| source_path.to_string(), |stem| format!("{stem}.html"));
         let mut walk = Walk {
             loader: FileLoader::new(self.book_root, self.source_dir, self.sources, path),
+            output,
             include_chain: Vec::new(),
             depth: 0,
         };
@@ -384,6 +400,9 @@ impl<'a> Expander<'a> {
                 code_with_caption(&code)
             }
             "raw" if directive.argument == "html" => format!("{}\n", directive.body.trim_end()),
+            _ if placement_directives::DIRECTIVES.contains(&name) => {
+                self.placement(&directive, walk)
+            }
             "image" | "figure" => image(&directive),
             "toctree" | "contents" => {
                 self.report(
@@ -435,6 +454,37 @@ impl<'a> Expander<'a> {
             }
         }
         out
+    }
+
+    /// A placement directive, expanded as loopbook expands it and written as Markdown.
+    fn placement(&mut self, directive: &Directive, walk: &Walk<'_>) -> String {
+        let Some(catalog) = self.catalog else {
+            self.report(
+                Diagnostic::error(
+                    directive.location,
+                    format!(
+                        "`{}` names a placement, but the book has none",
+                        directive.name
+                    ),
+                )
+                .with_code("unknown-placement")
+                .with_hint(
+                    "put the definitions in `placements/` beside book.toml, or set \
+                     `dir` in [preprocessor.loopbook.placements]",
+                ),
+                walk,
+            );
+            return String::new();
+        };
+        let mut uses = PlacementUse::default();
+        let mut found = Vec::new();
+        let block =
+            placement_directives::expand(catalog, directive, &walk.output, &mut uses, &mut found);
+        for diagnostic in found {
+            self.report(diagnostic, walk);
+        }
+        let text = markdown::render_blocks(&[block], &super::samples::retarget_download);
+        format!("{text}\n")
     }
 
     fn include(&mut self, directive: &Directive, walk: &mut Walk<'_>) -> String {
@@ -766,7 +816,7 @@ mod tests {
             let source_dir = self.root.join("src");
             let path = source_dir.join("chapter.md");
             let file = sources.add(&path, "src/chapter.md".into(), Arc::from(text));
-            let mut expander = Expander::new(&self.root, &source_dir, &variables, &sources);
+            let mut expander = Expander::new(&self.root, &source_dir, &variables, &sources, None);
             let expanded = expander.expand_chapter(text, file, &path, "chapter.md");
             let (_, pending, diagnostics) = expander.finish();
             let resolved =

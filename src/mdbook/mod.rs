@@ -3,11 +3,12 @@
 //!
 //! mdBook writes `[context, book]` as JSON on standard input and reads the book back on
 //! standard output. Steps: read and check the input (mdBook 0.5's shape, its
-//! `mdbook_version`); read loopbook's settings from `[preprocessor.loopbook]`; expand
-//! every chapter's variables, directives and includes ([`chapter`]), collecting the
-//! labels of the whole book on the way; then resolve the `{ref}` and `{doc}` roles
-//! against those labels and chapters; write the book back with only the chapters'
-//! `content` changed.
+//! `mdbook_version`); read `book.toml` as loopbook reads it and load the placement
+//! definitions; expand every chapter's variables, directives, includes and placements
+//! ([`chapter`]), collecting the labels of the whole book on the way; resolve the
+//! `{ref}` and `{doc}` roles against those labels and chapters; add a live sample
+//! chapter per placement ([`samples`]); write the book back with only the chapters'
+//! `content` changed and the sample chapters added.
 //!
 //! The JSON is handled as [`serde_json::Value`] rather than through mdBook's own types,
 //! so fields this module does not know about pass through untouched and the plug-in
@@ -18,15 +19,19 @@
 //! and `[preprocessor.loopbook.placements]`, which `loopbook build` reads too.
 
 pub mod chapter;
+pub mod samples;
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::config::{self, ConfigError};
 use crate::diagnostics::{Diagnostic, Severity, SourceMap};
 use crate::doc::FileId;
+use crate::placements::{self, Catalog};
+use crate::render::{self, theme::Theme};
 use chapter::{Expander, LabelTarget, Pending};
 
 /// The renderers whose output keeps the raw HTML and alerts this plug-in writes.
@@ -67,12 +72,6 @@ impl Processed {
     }
 }
 
-/// loopbook's settings inside an mdBook's `book.toml`.
-#[derive(Debug, Default)]
-struct Settings {
-    variables: BTreeMap<String, String>,
-}
-
 /// One chapter with a source file: where its content sits in the JSON, and its text.
 struct ChapterRef {
     /// Indexes from `items` down through `sub_items` to this chapter.
@@ -90,11 +89,11 @@ pub fn process(input: &str) -> Result<Processed, ProtocolError> {
         return Err(ProtocolError::Version(version.to_string()));
     }
     let root = PathBuf::from(context["root"].as_str().unwrap_or("."));
-    let config = &context["config"];
-    let src = config["book"]["src"].as_str().unwrap_or("src");
+    let src = context["config"]["book"]["src"].as_str().unwrap_or("src");
     let source_dir = root.join(src);
     let mut diagnostics = Vec::new();
-    let settings = read_settings(&config["preprocessor"]["loopbook"], &mut diagnostics);
+    let sources = SourceMap::default();
+    let settings = read_settings(&root, &sources, &mut diagnostics);
 
     let items = book
         .get_mut("items")
@@ -103,8 +102,13 @@ pub fn process(input: &str) -> Result<Processed, ProtocolError> {
     let mut chapters = Vec::new();
     collect_chapters(items, &mut Vec::new(), &mut chapters);
 
-    let sources = SourceMap::default();
-    let mut expander = Expander::new(&root, &source_dir, &settings.variables, &sources);
+    let mut expander = Expander::new(
+        &root,
+        &source_dir,
+        &settings.variables,
+        &sources,
+        settings.catalog.as_ref(),
+    );
     let mut expanded: Vec<(FileId, String)> = Vec::with_capacity(chapters.len());
     for chapter in &chapters {
         let text = chapter_content(items, &chapter.position).unwrap_or_default();
@@ -127,6 +131,9 @@ pub fn process(input: &str) -> Result<Processed, ProtocolError> {
     for (chapter, (_, text)) in chapters.iter().zip(expanded) {
         let resolved = resolve_roles(&text, chapter, &labels, &pages, &pending, &mut diagnostics);
         set_chapter_content(items, &chapter.position, resolved);
+    }
+    if let (Some(catalog), Some(theme)) = (&settings.catalog, &settings.theme) {
+        items.extend(samples::sample_items(catalog, theme));
     }
     diagnostics.sort_by_key(|diagnostic| {
         let location = diagnostic.location.unwrap_or_default();
@@ -160,37 +167,64 @@ fn split_input(input: &str) -> Result<(Value, Value), ProtocolError> {
     Ok((context, book))
 }
 
-/// `[preprocessor.loopbook]`: `variables` (a table of text values) and
-/// `placements.dir`. Other keys belong to mdBook (`command`, `before`, `after`,
-/// `renderers`, `optional`) and are left alone.
-fn read_settings(table: &Value, diagnostics: &mut Vec<Diagnostic>) -> Settings {
-    let mut settings = Settings::default();
-    if let Some(variables) = table.get("variables").and_then(Value::as_object) {
-        for (name, value) in variables {
-            let text = match value {
-                Value::String(text) => text.clone(),
-                Value::Number(number) => number.to_string(),
-                Value::Bool(flag) => flag.to_string(),
-                _ => {
-                    diagnostics.push(
-                        Diagnostic::new(
-                            Severity::Error,
-                            None,
-                            format!(
-                                "book.toml: [preprocessor.loopbook.variables] `{name}` must \
-                                 be a string, number or boolean"
-                            ),
-                        )
-                        .with_code("invalid-variable")
-                        .with_hint("variables are substituted as text; quote the value"),
-                    );
-                    continue;
-                }
-            };
-            settings.variables.insert(name.clone(), text);
+/// What loopbook takes from an mdBook's `book.toml`, read as `loopbook build` reads it
+/// (so `[preprocessor.loopbook.variables]` and `[preprocessor.loopbook.placements]`
+/// count), with its placements loaded and checked.
+struct Settings {
+    variables: BTreeMap<String, String>,
+    catalog: Option<Catalog>,
+    /// The theme the sample chapters take the stub loader from.
+    theme: Option<Theme>,
+}
+
+fn read_settings(root: &Path, sources: &SourceMap, diagnostics: &mut Vec<Diagnostic>) -> Settings {
+    let path = root.join(config::CONFIG_FILE);
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    // Configuration diagnostics point into file 0.
+    sources.add(
+        &path,
+        config::CONFIG_FILE.to_string(),
+        Arc::from(text.as_str()),
+    );
+    let config = match config::load(root) {
+        Ok(config) => config,
+        Err(ConfigError::Invalid {
+            diagnostics: found, ..
+        }) => {
+            diagnostics.extend(found);
+            return Settings::none();
+        }
+        Err(error) => {
+            diagnostics.push(
+                Diagnostic::new(Severity::Error, None, error.to_string())
+                    .with_code("unreadable-config"),
+            );
+            return Settings::none();
+        }
+    };
+    let catalog = placements::load(&config, sources, diagnostics);
+    let theme = if catalog.is_empty() {
+        None
+    } else {
+        render::theme::load(&config)
+            .map_err(|found| diagnostics.extend(found))
+            .ok()
+    };
+    Settings {
+        variables: config.variables,
+        catalog: (!catalog.is_empty()).then_some(catalog),
+        theme,
+    }
+}
+
+impl Settings {
+    fn none() -> Self {
+        Settings {
+            variables: BTreeMap::new(),
+            catalog: None,
+            theme: None,
         }
     }
-    settings
 }
 
 /// Every chapter that has a source file, depth first (drafts have none).
@@ -323,8 +357,14 @@ mod tests {
         serde_json::to_string(&value).unwrap()
     }
 
+    /// The recorded book's `book.toml`, which loopbook reads beside mdBook.
+    const BOOK_TOML: &str = "[book]\ntitle = \"Recorded\"\nauthors = [\"loopbook\"]\n\n\
+        [preprocessor.loopbook]\ncommand = \"loopbook mdbook\"\n\n\
+        [preprocessor.loopbook.variables]\nsite_id = \"S-1\"\n";
+
     fn book_folder() -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("book.toml"), BOOK_TOML).unwrap();
         let partials = dir.path().join("src/partials");
         std::fs::create_dir_all(&partials).unwrap();
         std::fs::write(partials.join("steps.md"), "1. One\n2. Two\n").unwrap();
@@ -406,6 +446,7 @@ mod tests {
     #[test]
     fn a_missing_include_is_an_error_at_the_chapter_line() {
         let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("book.toml"), BOOK_TOML).unwrap();
         let root = std::fs::canonicalize(dir.path()).unwrap();
         let processed = process(&recorded_input(&root)).unwrap();
         assert!(processed.has_errors());

@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::types::PlacementView;
-use super::{Catalog, invite_output, schema};
+use super::{Catalog, RenderedSnippet, invite_output, schema};
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::doc::{Block, Document, Snippet};
@@ -203,25 +203,9 @@ fn render_sample(
     };
     let placement = view.placement;
     let output = format!("{}index.html", view.sample_dir());
-    let snippet = Snippet {
-        placement: placement.name.clone(),
-        variant: view.variant_name().map(str::to_string),
-        caption: view.title(),
-        language: "html".into(),
-        parts: rendered.docs.clone(),
-        sample_url: None,
-        location: crate::doc::Location::default(),
-    };
     let body = html::render_document(&Document {
-        blocks: vec![Block::Snippet(snippet)],
+        blocks: vec![Block::Snippet(sample_snippet(view, rendered))],
         ..Document::default()
-    });
-    let stub_config = json!({
-        "queue": catalog.queue,
-        "call": placement.call,
-        "container": placement.container,
-        "title": view.title(),
-        "schema": schema::payload_schema(view),
     });
     let docs = site
         .pages
@@ -258,7 +242,7 @@ fn render_sample(
             snippet_html: body.html,
             live_html: &rendered.sample,
             payload_json: serde_json::to_string_pretty(view.example()).unwrap_or_default(),
-            config_json: json_in_script(&stub_config.to_string()),
+            config_json: json_in_script(&stub_config(catalog, view).to_string()),
             payload_url: "payload.json",
             schema_url: "schema.json",
             docs,
@@ -267,6 +251,32 @@ fn render_sample(
         loopbook_version: env!("CARGO_PKG_VERSION"),
     };
     render_template(theme, "sample.html", &context, &output).map(Some)
+}
+
+/// The snippet a sample page shows: the docs' copy (the platform's loader), not linked
+/// to the sample itself.
+pub fn sample_snippet(view: &PlacementView<'_>, rendered: &RenderedSnippet) -> Snippet {
+    Snippet {
+        placement: view.placement.name.clone(),
+        variant: view.variant_name().map(str::to_string),
+        caption: view.title(),
+        language: "html".into(),
+        parts: rendered.docs.clone(),
+        sample_url: None,
+        location: crate::doc::Location::default(),
+    }
+}
+
+/// The stub loader's settings for a sample of `view`: the queue to read, the call to
+/// check and the schema to check it against.
+pub fn stub_config(catalog: &Catalog, view: &PlacementView<'_>) -> serde_json::Value {
+    json!({
+        "queue": catalog.queue,
+        "call": view.placement.call,
+        "container": view.placement.container,
+        "title": view.title(),
+        "schema": schema::payload_schema(view),
+    })
 }
 
 fn render_invite(

@@ -32,6 +32,12 @@ pub fn render_document(
     out
 }
 
+/// Renders resolved blocks as Markdown, without a page title (for a piece of a page,
+/// such as a directive's expansion inside an mdBook chapter).
+pub fn render_blocks(blocks: &[Block], rewrite: &dyn Fn(&str) -> String) -> String {
+    MarkdownWriter { rewrite }.blocks(blocks)
+}
+
 fn starts_with_title(blocks: &[Block]) -> bool {
     let first_heading = blocks.iter().find_map(|block| match block {
         Block::Heading(heading) => Some(heading.level),

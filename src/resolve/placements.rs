@@ -38,7 +38,7 @@ pub struct PlacementUse {
 
 /// The block for a placement directive; problems go to `diagnostics` and leave an
 /// empty block in its place.
-pub(super) fn expand(
+pub fn expand(
     catalog: &Catalog,
     directive: &Directive,
     page_output: &str,

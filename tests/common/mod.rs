@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// A book in a temporary folder, copied from `tests/fixtures/<name>` or written by hand.
@@ -329,4 +330,40 @@ pub mod serve {
         }
         out
     }
+}
+
+/// One Chromium at a time: on a 2-core machine several at once starve each other past
+/// the checks' time limits.
+static ONE_BROWSER: Mutex<()> = Mutex::new(());
+
+/// Runs `tests/browser/<check>.check.mjs` with `args`; fails with its output.
+pub fn run_check(check: &str, args: &[&str]) {
+    let _turn = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(|poison| poison.into_inner());
+    if std::env::var_os("LOOPBOOK_SKIP_BROWSER_TESTS").is_some() {
+        eprintln!("skipping browser check `{check}`: LOOPBOOK_SKIP_BROWSER_TESTS is set");
+        return;
+    }
+    let scripts = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    let chromium = std::env::var("LOOPBOOK_CHROMIUM").unwrap_or("/usr/bin/chromium".into());
+    assert!(
+        Path::new(&chromium).is_file(),
+        "no Chromium at {chromium}: run `apt-get install -y chromium` (or .ci/run)"
+    );
+    assert!(
+        scripts.join("node_modules/playwright-core").is_dir(),
+        "browser test dependencies missing: run `npm ci --prefix tests/browser`"
+    );
+    let output = Command::new("node")
+        .arg(scripts.join(format!("{check}.check.mjs")))
+        .args(args)
+        .output()
+        .expect("node runs (install Node.js to run the browser tests)");
+    assert!(
+        output.status.success(),
+        "browser check `{check}` failed\n--- stdout:\n{}\n--- stderr:\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
