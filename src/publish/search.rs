@@ -23,9 +23,12 @@
 //!   anchor, heading, text]]}` where `page` indexes `p` and `url` is relative to the
 //!   site root.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use rayon::prelude::*;
+// A word's hash needs no defence against crafted keys here, and SipHash's cost showed
+// in profiles of the index: Fx hashing, as rustc uses for its own maps.
+use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::doc::{Block, Document, block_inlines, child_blocks, plain_text};
@@ -99,11 +102,11 @@ pub fn build_index(pages: &[IndexedPage<'_>]) -> (Vec<IndexFile>, IndexStats) {
     let chunks = text_chunks(pages, &sections);
 
     let mut files: Vec<IndexFile> = shards
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(number, (_, terms))| shard_file(number, terms))
         .collect();
-    files.extend(chunks.iter().enumerate().map(|(number, chunk)| {
+    files.par_extend(chunks.par_iter().enumerate().map(|(number, chunk)| {
         receiving_script(format!("search/d/{number}.js"), "d", number, chunk)
     }));
     files.push(manifest_file(
@@ -340,7 +343,7 @@ fn gather_postings(sections: &[(usize, &Section)]) -> Vec<(String, Vec<(u32, u8)
     let postings: Postings = sections
         .par_iter()
         .enumerate()
-        .fold(Postings::new, |mut postings, (number, (_, section))| {
+        .fold(Postings::default, |mut postings, (number, (_, section))| {
             for (term, weight) in section_terms(section) {
                 postings
                     .entry(term)
@@ -349,7 +352,7 @@ fn gather_postings(sections: &[(usize, &Section)]) -> Vec<(String, Vec<(u32, u8)
             }
             postings
         })
-        .reduce(Postings::new, |mut earlier, later| {
+        .reduce(Postings::default, |mut earlier, later| {
             for (term, mut list) in later {
                 earlier.entry(term).or_default().append(&mut list);
             }
@@ -361,7 +364,7 @@ fn gather_postings(sections: &[(usize, &Section)]) -> Vec<(String, Vec<(u32, u8)
 }
 
 fn section_terms(section: &Section) -> Vec<(String, u8)> {
-    let mut found: HashMap<String, Occurrences> = HashMap::new();
+    let mut found: HashMap<String, Occurrences> = HashMap::default();
     let mut count = |text: &str, mark: fn(&mut Occurrences)| {
         for_each_term(text, &mut |term| match found.get_mut(term) {
             Some(occurrences) => mark(occurrences),
@@ -418,7 +421,7 @@ type Shard = (String, Vec<(String, String)>);
 /// gets a single shard with the empty prefix.
 fn cut_into_shards(postings: Vec<(String, Vec<(u32, u8)>)>) -> Vec<Shard> {
     let terms = postings
-        .into_iter()
+        .into_par_iter()
         .map(|(term, list)| {
             let encoded = encode_postings(&list);
             (term, encoded)
@@ -486,7 +489,7 @@ fn text_chunks<'a>(
     sections: &[(usize, &'a Section)],
 ) -> Vec<TextChunk<'a>> {
     sections
-        .chunks(CHUNK_SECTIONS)
+        .par_chunks(CHUNK_SECTIONS)
         .map(|chunk| {
             let mut pages: Vec<usize> = Vec::new();
             let mut entries = Vec::with_capacity(chunk.len());
@@ -534,16 +537,18 @@ fn receiving_script(path: String, kind: &str, number: usize, data: &impl Seriali
     IndexFile { path, text }
 }
 
-/// FNV-1a over every file, as 16 hex digits: changes whenever any file changes.
+/// A fingerprint of every file, as 16 hex digits: changes whenever any file changes.
 fn content_hash(files: &[IndexFile]) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for file in files {
-        for byte in file.path.bytes().chain(file.text.bytes()) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    format!("{hash:016x}")
+    let prints: Vec<(&str, u64)> = files
+        .par_iter()
+        .map(|file| {
+            (
+                file.path.as_str(),
+                crate::fingerprint::of_bytes(file.text.as_bytes()),
+            )
+        })
+        .collect();
+    format!("{:016x}", crate::fingerprint::of(&prints))
 }
 
 #[cfg(test)]
