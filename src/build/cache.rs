@@ -24,9 +24,10 @@ use crate::config::Config;
 use crate::diagnostics::{Diagnostic, SourceMap};
 use crate::doc::FileId;
 use crate::fingerprint;
+use crate::publish::search::TermTable;
 
 /// Bumped whenever the layout below changes.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 
 /// The file as read back. It is postcard (a compact binary encoding of the same serde
 /// data): a cache holds every page's search text, and JSON cost a tenth of a large
@@ -44,6 +45,7 @@ struct CacheFile {
     frame_prints: BTreeMap<String, u64>,
     pages: BTreeMap<String, PageRecord>,
     outputs: BTreeMap<String, OutputRecord>,
+    terms: TermTable,
 }
 
 /// The file as written: [`CacheFile`]'s fields in the same order, borrowed from the
@@ -60,6 +62,7 @@ struct CacheFileRef<'a> {
     frame_prints: &'a HashMap<String, u64>,
     pages: &'a HashMap<String, PageRecord>,
     outputs: &'a BTreeMap<String, OutputRecord>,
+    terms: &'a TermTable,
 }
 
 /// Where the cache of a book's output lives: beside the output folder.
@@ -159,6 +162,7 @@ fn restore(config: &Config, cache: CacheFile) -> BuildState {
     state.output_dir = Some(cache.output);
     state.shape = cache.shape;
     state.frame_prints = cache.frame_prints.into_iter().collect();
+    state.terms = cache.terms;
     state.pending = Some(Changes::Paths(changed));
     state
 }
@@ -202,6 +206,7 @@ pub fn save(config: &Config, state: &BuildState) {
         frame_prints: &state.frame_prints,
         pages: &state.pages,
         outputs: &state.outputs,
+        terms: &state.terms,
     };
     let path = cache_path(config);
     let temporary = path.with_extension("loopbook-cache-new");

@@ -42,7 +42,7 @@ pub(crate) struct OutputRecord {
     /// The placements the page shows (its samples link back to it).
     pub(super) placements: PlacementUse,
     /// What the publish stage needs of the page's document, for builds that keep it.
-    pub(super) digest: Option<PageDigest>,
+    pub(super) digest: Option<Box<PageDigest>>,
 }
 
 /// The bytes of a file this build made, or where they went.
@@ -99,7 +99,7 @@ pub(super) enum Planned {
         diagnostics: Vec<Diagnostic>,
         assets: Vec<StaticFile>,
         placements: PlacementUse,
-        digest: Option<PageDigest>,
+        digest: Option<Box<PageDigest>>,
     },
     /// The file on disk is what this build would make.
     Kept,

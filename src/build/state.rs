@@ -38,6 +38,7 @@ use crate::doc::{Document, FileId};
 use crate::fingerprint::{self, Fingerprinter};
 use crate::parse;
 use crate::placements::{self, Catalog};
+use crate::publish::search::TermTable;
 use crate::publish::{self, PageDigest, llms};
 use crate::render::{self, Sink, theme::Theme};
 use crate::resolve::{self, Fact, Outline, Page, PageInput, Resolution, Site};
@@ -137,6 +138,8 @@ pub struct BuildState {
     pub(super) shape: u64,
     /// Each page's frame fingerprint, by output path.
     pub(super) frame_prints: HashMap<String, u64>,
+    /// The search index's terms, by the numbers the pages' digests use.
+    pub(super) terms: TermTable,
     theme: Option<(Theme, u64)>,
     /// Documents stay in memory between builds (`serve`); else pages that must be
     /// rendered again but did not change are parsed again.
@@ -157,6 +160,7 @@ impl Default for BuildState {
             output_dir: None,
             shape: 0,
             frame_prints: HashMap::new(),
+            terms: TermTable::default(),
             theme: None,
             keep_documents: false,
             pending: None,
@@ -685,7 +689,7 @@ impl BuildState {
                     diagnostics,
                     assets: resolution.assets,
                     placements: resolution.placements,
-                    digest: Some(digest),
+                    digest: Some(Box::new(digest)),
                 };
                 let (markdown_path, markdown_text) = markdown;
                 let copy = keyed(
@@ -768,12 +772,31 @@ impl BuildState {
     /// again every build from every page's digest: this build's for the pages it
     /// rendered, the recorded one for the pages it keeps.
     fn plan_publish(
-        &self,
+        &mut self,
         made: &Made<'_>,
         catalog: &Catalog,
         planned: &mut BTreeMap<String, Planned>,
         diagnostics: &mut Vec<Diagnostic>,
     ) {
+        // This build's digests get their terms numbered first.
+        let mut in_use = Vec::new();
+        for planned in planned.values_mut() {
+            if let Planned::Fresh {
+                digest: Some(digest),
+                ..
+            } = planned
+            {
+                digest.terms.number(&mut self.terms);
+                in_use.push(&mut digest.terms);
+            }
+        }
+        let recorded = self
+            .outputs
+            .values_mut()
+            .filter_map(|record| record.digest.as_mut());
+        in_use.extend(recorded.map(|digest| &mut digest.terms));
+        self.terms.compact(in_use);
+
         let empty = PageDigest::default();
         let digests: Vec<&PageDigest> = made
             .site
@@ -781,10 +804,10 @@ impl BuildState {
             .iter()
             .map(|page| {
                 let fresh = match planned.get(&page.output) {
-                    Some(Planned::Fresh { digest, .. }) => digest.as_ref(),
+                    Some(Planned::Fresh { digest, .. }) => digest.as_deref(),
                     _ => None,
                 };
-                let recorded = || self.outputs.get(&page.output)?.digest.as_ref();
+                let recorded = || self.outputs.get(&page.output)?.digest.as_deref();
                 // A kept page has a digest (see `can_keep_page`).
                 fresh.or_else(recorded).unwrap_or(&empty)
             })
@@ -794,6 +817,7 @@ impl BuildState {
             made.config,
             made.site,
             &digests,
+            &self.terms,
             &taken,
             catalog,
             &self.sources,

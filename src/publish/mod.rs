@@ -32,28 +32,34 @@ use crate::resolve::{Page, Site};
 /// build keeps, without parsing it again, still counts in the index and in `llms.txt`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PageDigest {
-    pub sections: Vec<search::Section>,
+    /// The page's sections as search results show them.
+    pub sections: Vec<search::ResultSection>,
+    /// Their weighed terms; numbered by the build before the index is made.
+    pub terms: search::SectionTerms,
     /// For `llms.txt`, when the page has no description.
     pub first_sentence: Option<String>,
 }
 
 impl PageDigest {
     pub fn of(page: &Page, document: &Document) -> Self {
+        let (sections, terms) = search::page_index(&page.title, document);
         PageDigest {
-            sections: search::page_sections(&page.title, document),
+            sections,
+            terms,
             first_sentence: llms::first_sentence(document),
         }
     }
 }
 
-/// The publishing files of `site`, whose pages' digests are `digests` (in page order),
-/// and the problems found (bad redirects). `taken` holds every other output path of
-/// the site, which a redirect must not replace; `sources` holds `book.toml` as file 0,
-/// for pointing at its lines.
+/// The publishing files of `site`, whose pages' digests are `digests` (in page order,
+/// their terms numbered by `terms`), and the problems found (bad redirects). `taken`
+/// holds every other output path of the site, which a redirect must not replace;
+/// `sources` holds `book.toml` as file 0, for pointing at its lines.
 pub fn publish(
     config: &Config,
     site: &Site,
     digests: &[&PageDigest],
+    terms: &search::TermTable,
     taken: &BTreeSet<String>,
     catalog: &Catalog,
     sources: &SourceMap,
@@ -74,9 +80,14 @@ pub fn publish(
             output: &page.output,
             title: &page.title,
             sections: &digest.sections,
+            terms: match &digest.terms {
+                search::SectionTerms::Numbered(terms) => terms,
+                // Numbered by the build before it publishes; never reached.
+                search::SectionTerms::Words(_) => &[],
+            },
         })
         .collect();
-    let (index, stats) = search::build_index(&indexed);
+    let (index, stats) = search::build_index(&indexed, terms);
     for file in index {
         put(&file.path, file.text);
     }

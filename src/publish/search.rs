@@ -1,12 +1,15 @@
 //! The client-side search index, written at build time from the document model.
 //!
-//! Steps: split every page into sections at its headings (what comes before the first
-//! section heading is the page's top, found under the page title); cut each section's
-//! title, heading, prose and code into terms and weigh them (title and headings high,
-//! code low); gather every term's postings in section order; cut the terms into shards
-//! by prefix, so a query loads only the shards of its own words; cut the sections'
-//! texts into small chunks, so only the results shown are loaded; write a manifest
-//! naming both.
+//! Steps, per page when it is rendered ([`page_index`]): split it into sections at its
+//! headings (what comes before the first section heading is the page's top, found under
+//! the page title); cut each section's title, heading, prose and code into terms and
+//! weigh them (title and headings high, code low). Then for the whole site
+//! ([`build_index`]): gather every term's postings in section order; cut the terms into
+//! shards by prefix, so a query loads only the shards of its own words; cut the
+//! sections' snippets into small chunks, so only the results shown are loaded; write a
+//! manifest naming both. Terms are kept as numbers in a [`TermTable`] that lives from
+//! build to build, so a page an incremental build keeps brings its postings along as
+//! numbers and only the pages that changed are cut into terms again.
 //!
 //! The files, under `search/`, are scripts that call `loopbookSearch.receive(kind, id,
 //! data)`: they load through `<script>` elements, which browsers allow from `file://`
@@ -56,6 +59,9 @@ const SHARD_TARGET_BYTES: usize = 64 * 1024;
 /// `search.js` looks prefixes up to this length.
 const MAX_PREFIX_CHARS: usize = 6;
 
+/// Dead terms a [`TermTable`] may hold beyond its live ones before it is compacted.
+const COMPACT_SLACK: usize = 4096;
+
 /// The start of each section's prose kept for result snippets.
 const SNIPPET_CHARS: usize = 500;
 
@@ -82,23 +88,167 @@ pub struct IndexStats {
     pub bytes: usize,
 }
 
-/// One page as the index sees it: where it is, its title, and its sections.
+/// One section of a page as a result shows it.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResultSection {
+    /// The heading's anchor; empty for the page's top.
+    pub anchor: String,
+    pub heading: String,
+    /// The start of the section's prose (see [`SNIPPET_CHARS`]).
+    pub snippet: String,
+}
+
+/// The weighed terms of a page's sections, as words or as numbers of a [`TermTable`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum SectionTerms {
+    /// As the page was just cut into terms.
+    Words(Vec<Vec<(String, u8)>>),
+    /// Numbered by the build's term table.
+    Numbered(Vec<Vec<(u32, u8)>>),
+}
+
+impl Default for SectionTerms {
+    fn default() -> Self {
+        SectionTerms::Numbered(Vec::new())
+    }
+}
+
+impl SectionTerms {
+    /// Numbers the words, in place.
+    pub fn number(&mut self, table: &mut TermTable) {
+        if let SectionTerms::Words(sections) = self {
+            let numbered = std::mem::take(sections)
+                .into_iter()
+                .map(|terms| {
+                    let numbered = terms.into_iter();
+                    numbered
+                        .map(|(term, weight)| (table.number(term), weight))
+                        .collect()
+                })
+                .collect();
+            *self = SectionTerms::Numbered(numbered);
+        }
+    }
+}
+
+/// Every term the build has seen, by number. Numbers are never reused, so postings
+/// recorded with a kept page stay right; terms no page uses any more are left out of
+/// the index files.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+pub struct TermTable {
+    terms: Vec<String>,
+    #[serde(skip)]
+    numbers: HashMap<String, u32>,
+}
+
+impl TermTable {
+    /// The number of `term`, given a new one if it has none.
+    pub fn number(&mut self, term: String) -> u32 {
+        if self.numbers.len() != self.terms.len() {
+            // Read back from the cache file, whose table carries only the terms.
+            self.numbers = self.terms.iter().cloned().zip(0u32..).collect();
+        }
+        if let Some(number) = self.numbers.get(&term) {
+            return *number;
+        }
+        let number = u32::try_from(self.terms.len()).unwrap_or(u32::MAX);
+        self.terms.push(term.clone());
+        self.numbers.insert(term, number);
+        number
+    }
+
+    /// Drops the terms that none of `digests` uses and renumbers the digests, once such
+    /// dead terms (of pages since edited or removed) outnumber the live ones; so the
+    /// table of a long `serve` session, or of a cache file kept for months, stays the
+    /// size of the site's vocabulary. `digests` must be every digest still in use.
+    pub fn compact(&mut self, digests: Vec<&mut SectionTerms>) {
+        let mut used = vec![false; self.terms.len()];
+        for terms in &digests {
+            if let SectionTerms::Numbered(sections) = &**terms {
+                for (number, _) in sections.iter().flatten() {
+                    if let Some(slot) = used.get_mut(*number as usize) {
+                        *slot = true;
+                    }
+                }
+            }
+        }
+        let live = used.iter().filter(|used| **used).count();
+        if self.terms.len() <= 2 * live + COMPACT_SLACK {
+            return;
+        }
+
+        let mut renumbered = vec![u32::MAX; self.terms.len()];
+        let mut kept = Vec::with_capacity(live);
+        for ((term, used), new) in std::mem::take(&mut self.terms)
+            .into_iter()
+            .zip(used)
+            .zip(renumbered.iter_mut())
+        {
+            if used {
+                *new = u32::try_from(kept.len()).unwrap_or(u32::MAX);
+                kept.push(term);
+            }
+        }
+        self.numbers = kept.iter().cloned().zip(0u32..).collect();
+        self.terms = kept;
+
+        for terms in digests {
+            if let SectionTerms::Numbered(sections) = terms {
+                for (number, _) in sections.iter_mut().flatten() {
+                    *number = renumbered
+                        .get(*number as usize)
+                        .copied()
+                        .unwrap_or(u32::MAX);
+                }
+            }
+        }
+    }
+
+    fn term(&self, number: u32) -> &str {
+        self.terms.get(number as usize).map_or("", String::as_str)
+    }
+
+    fn len(&self) -> usize {
+        self.terms.len()
+    }
+}
+
+/// A page cut for the index: its sections as results show them and their terms.
+pub fn page_index(title: &str, document: &Document) -> (Vec<ResultSection>, SectionTerms) {
+    let sections = page_sections(title, document);
+    let terms = sections.iter().map(section_terms).collect();
+    let results = sections
+        .into_iter()
+        .map(|section| ResultSection {
+            snippet: snippet_text(&section.prose),
+            anchor: section.anchor,
+            heading: section.heading,
+        })
+        .collect();
+    (results, SectionTerms::Words(terms))
+}
+
+/// One page as the index sees it: where it is, its title, and its sections with their
+/// numbered terms.
 pub struct IndexedPage<'a> {
     /// Output path, relative to the site root.
     pub output: &'a str,
     pub title: &'a str,
-    pub sections: &'a [Section],
+    pub sections: &'a [ResultSection],
+    /// One list per section; empty when the page's terms are unknown.
+    pub terms: &'a [Vec<(u32, u8)>],
 }
 
-/// Builds every file of the search index for `pages`, in page order.
-pub fn build_index(pages: &[IndexedPage<'_>]) -> (Vec<IndexFile>, IndexStats) {
-    let sections: Vec<(usize, &Section)> = pages
+/// Builds every file of the search index for `pages`, in page order; their terms are
+/// numbers of `table`.
+pub fn build_index(pages: &[IndexedPage<'_>], table: &TermTable) -> (Vec<IndexFile>, IndexStats) {
+    let sections: Vec<(usize, &ResultSection)> = pages
         .iter()
         .enumerate()
         .flat_map(|(page, indexed)| indexed.sections.iter().map(move |section| (page, section)))
         .collect();
 
-    let shards = cut_into_shards(gather_postings(&sections));
+    let shards = cut_into_shards(gather_postings(pages, table));
     let chunks = text_chunks(pages, &sections);
 
     let mut files: Vec<IndexFile> = shards
@@ -163,10 +313,9 @@ struct Manifest<'a> {
 }
 
 /// One section of a page: the page's top (empty anchor) or a heading and what follows
-/// it up to the next heading. Kept with a page's output record, so a page an
-/// incremental build keeps is still in the index.
-#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Section {
+/// it up to the next heading.
+#[derive(Debug, Default, PartialEq)]
+struct Section {
     anchor: String,
     heading: String,
     /// Words that weigh as the page title (the top section only).
@@ -176,7 +325,7 @@ pub struct Section {
 }
 
 /// The sections of a page titled `title` whose resolved document is `document`.
-pub fn page_sections(title: &str, document: &Document) -> Vec<Section> {
+fn page_sections(title: &str, document: &Document) -> Vec<Section> {
     let top = Section {
         title: title.to_string(),
         ..Section::default()
@@ -333,32 +482,26 @@ impl Occurrences {
     }
 }
 
-/// Every term's postings, as `(section, weight)` in section order, sorted by term.
-///
-/// Runs of sections are gathered in parallel, each into its own map; maps of
-/// neighbouring runs are then merged in order (rayon keeps the order of an indexed
-/// iterator's folds), so each term's postings stay in section order.
-fn gather_postings(sections: &[(usize, &Section)]) -> Vec<(String, Vec<(u32, u8)>)> {
-    type Postings = HashMap<String, Vec<(u32, u8)>>;
-    let postings: Postings = sections
-        .par_iter()
-        .enumerate()
-        .fold(Postings::default, |mut postings, (number, (_, section))| {
-            for (term, weight) in section_terms(section) {
-                postings
-                    .entry(term)
-                    .or_default()
-                    .push((number as u32, weight));
+/// Every used term's postings, as `(section, weight)` in section order, sorted by term.
+fn gather_postings(pages: &[IndexedPage<'_>], table: &TermTable) -> Vec<(String, Vec<(u32, u8)>)> {
+    let mut postings: Vec<Vec<(u32, u8)>> = vec![Vec::new(); table.len()];
+    let mut section = 0u32;
+    for page in pages {
+        for (number, _) in page.sections.iter().enumerate() {
+            for (term, weight) in page.terms.get(number).into_iter().flatten() {
+                if let Some(list) = postings.get_mut(*term as usize) {
+                    list.push((section, *weight));
+                }
             }
-            postings
-        })
-        .reduce(Postings::default, |mut earlier, later| {
-            for (term, mut list) in later {
-                earlier.entry(term).or_default().append(&mut list);
-            }
-            earlier
-        });
-    let mut sorted: Vec<(String, Vec<(u32, u8)>)> = postings.into_iter().collect();
+            section += 1;
+        }
+    }
+    let mut sorted: Vec<(String, Vec<(u32, u8)>)> = postings
+        .into_iter()
+        .zip(0u32..)
+        .filter(|(list, _)| !list.is_empty())
+        .map(|(list, number)| (table.term(number).to_string(), list))
+        .collect();
     sorted.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
     sorted
 }
@@ -481,12 +624,12 @@ struct TextChunk<'a> {
     /// Pages of the chunk's sections: `[url, title]`.
     p: Vec<(&'a str, &'a str)>,
     /// Sections: `[page in p, anchor, heading, text]`.
-    s: Vec<(usize, &'a str, &'a str, String)>,
+    s: Vec<(usize, &'a str, &'a str, &'a str)>,
 }
 
 fn text_chunks<'a>(
     indexed: &[IndexedPage<'a>],
-    sections: &[(usize, &'a Section)],
+    sections: &[(usize, &'a ResultSection)],
 ) -> Vec<TextChunk<'a>> {
     sections
         .par_chunks(CHUNK_SECTIONS)
@@ -497,12 +640,11 @@ fn text_chunks<'a>(
                 if pages.last() != Some(page) {
                     pages.push(*page);
                 }
-                let text = snippet_text(&section.prose);
                 entries.push((
                     pages.len() - 1,
                     section.anchor.as_str(),
                     section.heading.as_str(),
-                    text,
+                    section.snippet.as_str(),
                 ));
             }
             let p = pages
@@ -574,6 +716,47 @@ mod tests {
     fn stop_words_are_sorted_lower_case_terms() {
         assert!(STOP_WORDS.windows(2).all(|pair| pair[0] < pair[1]));
         assert!(STOP_WORDS.iter().all(|word| terms_of(word).is_empty()));
+    }
+
+    #[test]
+    fn compacting_keeps_live_terms_and_renumbers_their_digests() {
+        let mut table = TermTable::default();
+        let words = |words: &[&str]| {
+            let section = words.iter().map(|word| (word.to_string(), 1)).collect();
+            SectionTerms::Words(vec![section])
+        };
+        let mut dead: Vec<SectionTerms> = (0..=2 * COMPACT_SLACK)
+            .map(|n| words(&[&format!("dead{n}")]))
+            .collect();
+        let mut live = words(&["webhook", "coupon"]);
+        for terms in dead.iter_mut().chain([&mut live]) {
+            terms.number(&mut table);
+        }
+
+        table.compact(vec![&mut live]);
+
+        assert_eq!(table.len(), 2);
+        let SectionTerms::Numbered(sections) = &live else {
+            panic!("numbered terms stay numbered");
+        };
+        let kept: Vec<&str> = sections[0].iter().map(|(n, _)| table.term(*n)).collect();
+        assert_eq!(kept, ["webhook", "coupon"]);
+        assert_eq!(table.number("coupon".to_string()), 1);
+        assert_eq!(table.number("referral".to_string()), 2);
+    }
+
+    #[test]
+    fn a_table_with_few_dead_terms_is_left_as_it_is() {
+        let mut table = TermTable::default();
+        let mut old = SectionTerms::Words(vec![vec![("old".to_string(), 1)]]);
+        let mut live = SectionTerms::Words(vec![vec![("new".to_string(), 1)]]);
+        old.number(&mut table);
+        live.number(&mut table);
+
+        table.compact(vec![&mut live]);
+
+        assert_eq!(table.len(), 2);
+        assert_eq!(live, SectionTerms::Numbered(vec![vec![(1, 1)]]));
     }
 
     #[test]
