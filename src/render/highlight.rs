@@ -11,8 +11,10 @@
 //! self-contained piece of HTML.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::sync::LazyLock;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use syntect::html::{ClassStyle, css_for_theme_with_class_style};
 use syntect::parsing::{
@@ -113,6 +115,11 @@ pub fn highlight_lines(code: &str, syntax: Syntax) -> Vec<String> {
     let mut stack = ScopeStack::new();
     let mut lines = Vec::new();
     for line in LinesWithEndings::from(code) {
+        if let Some(html) = LineMemo::replay(syntaxes, line, &mut state, &mut stack) {
+            lines.push(html);
+            continue;
+        }
+        let start = (state.clone(), stack.clone());
         let mut out = String::with_capacity(line.len() * 4);
         for scope in stack.as_slice() {
             open_span(&mut out, *scope);
@@ -129,9 +136,94 @@ pub fn highlight_lines(code: &str, syntax: Syntax) -> Vec<String> {
             continue;
         }
         out.push_str(&"</span>".repeat(stack.len()));
+        LineMemo::record(syntaxes, line, start, &out, (&state, &stack));
         lines.push(out);
     }
     lines
+}
+
+/// Lines highlighted before, so a line met again in the same parser state is not
+/// parsed again. Parsing a line is a pure function of the state it starts in and its
+/// text, so a replay gives exactly the HTML and end state that parsing would; and
+/// documentation repeats its code lines a lot (the same snippet on many pages, the
+/// same closing braces and tags in every block).
+#[derive(Default)]
+struct LineMemo {
+    /// By a hash of the syntax set and the line's text; candidates are compared whole.
+    lines: HashMap<u64, Vec<MemoLine>>,
+    count: usize,
+}
+
+struct MemoLine {
+    set: usize,
+    text: Box<str>,
+    start: (ParseState, ScopeStack),
+    html: Box<str>,
+    end: (ParseState, ScopeStack),
+}
+
+/// Lines a thread remembers before it starts over, which bounds its memory.
+const MEMO_LINES: usize = 50_000;
+
+thread_local! {
+    static LINE_MEMO: RefCell<LineMemo> = RefCell::new(LineMemo::default());
+}
+
+impl LineMemo {
+    fn key(set: &SyntaxSet, line: &str) -> u64 {
+        let mut hasher = rustc_hash::FxHasher::default();
+        std::ptr::hash(set, &mut hasher);
+        line.hash(&mut hasher);
+        hasher.finish()
+    }
+
+    /// The HTML of `line` when it was highlighted before from this state; the state
+    /// and stack are then moved on to where that line left them.
+    fn replay(
+        set: &SyntaxSet,
+        line: &str,
+        state: &mut ParseState,
+        stack: &mut ScopeStack,
+    ) -> Option<String> {
+        let set_id = std::ptr::from_ref(set) as usize;
+        LINE_MEMO.with_borrow(|memo| {
+            let candidates = memo.lines.get(&Self::key(set, line))?;
+            let found = candidates.iter().find(|seen| {
+                seen.set == set_id
+                    && &*seen.text == line
+                    && seen.start.0 == *state
+                    && seen.start.1 == *stack
+            })?;
+            state.clone_from(&found.end.0);
+            stack.clone_from(&found.end.1);
+            Some(found.html.to_string())
+        })
+    }
+
+    fn record(
+        set: &SyntaxSet,
+        line: &str,
+        start: (ParseState, ScopeStack),
+        html: &str,
+        end: (&ParseState, &ScopeStack),
+    ) {
+        LINE_MEMO.with_borrow_mut(|memo| {
+            if memo.count >= MEMO_LINES {
+                *memo = LineMemo::default();
+            }
+            memo.count += 1;
+            memo.lines
+                .entry(Self::key(set, line))
+                .or_default()
+                .push(MemoLine {
+                    set: std::ptr::from_ref(set) as usize,
+                    text: line.into(),
+                    start,
+                    html: html.into(),
+                    end: (end.0.clone(), end.1.clone()),
+                });
+        });
+    }
 }
 
 /// Writes one line's text with a span per scope push. (syntect's own writer takes a
@@ -173,7 +265,7 @@ fn write_line(
 
 thread_local! {
     /// `<span class="…">` for each scope seen, so classes are built once per thread.
-    static OPEN_TAGS: RefCell<HashMap<Scope, String>> = RefCell::new(HashMap::new());
+    static OPEN_TAGS: RefCell<HashMap<Scope, String>> = RefCell::new(HashMap::default());
 }
 
 fn open_span(out: &mut String, scope: Scope) {
@@ -331,6 +423,22 @@ mod tests {
         }
         assert!(lines[1].starts_with("<span class=\"hl-source hl-js\"><span class=\"hl-comment"));
         assert!(lines[2].contains("&lt;b&gt;"));
+    }
+
+    #[test]
+    fn a_line_met_again_is_replayed_only_from_the_same_state() {
+        let code = "var a = 1; /* open\nvar a = 1;\n*/ var a = 1;\nvar a = 1;\n";
+        let first = highlight_lines(code, syntax("js"));
+        LINE_MEMO.with_borrow_mut(|memo| *memo = LineMemo::default());
+        let fresh = highlight_lines(code, syntax("js"));
+        let replayed = highlight_lines(code, syntax("js"));
+
+        assert_eq!(first, fresh);
+        assert_eq!(replayed, fresh);
+        // The same text inside the comment is not the text outside it.
+        assert_ne!(fresh[1], fresh[3]);
+        assert!(fresh[1].contains("hl-comment"));
+        assert!(!fresh[3].contains("hl-comment"));
     }
 
     #[test]
