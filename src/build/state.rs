@@ -99,11 +99,17 @@ struct Made<'a> {
 
 impl Made<'_> {
     /// Plans files made again every build (rewritten only when their bytes change).
+    /// Written in parallel: creating a file costs the file system more than its bytes,
+    /// and the search index alone is hundreds of files.
     fn add_all(&self, files: Vec<render::OutputFile>, planned: &mut BTreeMap<String, Planned>) {
-        for file in files {
-            let body = self.destination.accept(&file.path, file.contents);
-            planned.insert(file.path, unkeyed(body));
-        }
+        let accepted: Vec<(String, Planned)> = files
+            .into_par_iter()
+            .map(|file| {
+                let body = self.destination.accept(&file.path, file.contents);
+                (file.path, unkeyed(body))
+            })
+            .collect();
+        planned.extend(accepted);
     }
 }
 

@@ -442,18 +442,32 @@ pub fn for_each_term(text: &str, found: &mut dyn FnMut(&str)) {
             lowered = run.to_lowercase();
             lowered.as_str()
         };
-        let length = if term.is_ascii() {
-            term.len()
-        } else {
-            term.chars().count()
-        };
-        if (MIN_TERM_CHARS..=MAX_TERM_CHARS).contains(&length)
-            && STOP_WORDS.binary_search(&term).is_err()
-        {
+        if is_indexable(term) {
             found(term);
         }
     }
 }
+
+/// Whether a lower-cased run of letters and digits is indexed: long enough, not too
+/// long, no stop word.
+fn is_indexable(term: &str) -> bool {
+    let length = if term.is_ascii() {
+        term.len()
+    } else {
+        term.chars().count()
+    };
+    (MIN_TERM_CHARS..=MAX_TERM_CHARS).contains(&length) && !is_stop_word(term)
+}
+
+fn is_stop_word(term: &str) -> bool {
+    // Most words are longer than any stop word: no search for them.
+    term.len() <= LONGEST_STOP_WORD && STOP_WORDS.binary_search(&term).is_ok()
+}
+
+const LONGEST_STOP_WORD: usize = 4;
+
+/// Records one occurrence of a term in one part of a section.
+type Mark = fn(&mut Occurrences);
 
 /// How one term occurs in one section.
 #[derive(Default)]
@@ -507,25 +521,51 @@ fn gather_postings(pages: &[IndexedPage<'_>], table: &TermTable) -> Vec<(String,
 }
 
 fn section_terms(section: &Section) -> Vec<(String, u8)> {
-    let mut found: HashMap<String, Occurrences> = HashMap::default();
-    let mut count = |text: &str, mark: fn(&mut Occurrences)| {
-        for_each_term(text, &mut |term| match found.get_mut(term) {
-            Some(occurrences) => mark(occurrences),
-            None => {
-                let mut occurrences = Occurrences::default();
-                mark(&mut occurrences);
-                found.insert(term.to_string(), occurrences);
-            }
-        });
-    };
-    count(&section.title, |o| o.in_title = true);
-    count(&section.heading, |o| o.in_heading = true);
-    count(&section.prose, |o| o.prose += 1);
-    count(&section.code, |o| o.code += 1);
+    let title = lowered_runs(&section.title);
+    let heading = lowered_runs(&section.heading);
+    let prose = lowered_runs(&section.prose);
+    let code = lowered_runs(&section.code);
+
+    // Counted as slices of the lowered texts: only distinct terms are copied.
+    let words = (title.len() + heading.len() + prose.len() + code.len()) / 8;
+    let mut found: HashMap<&str, Occurrences> =
+        HashMap::with_capacity_and_hasher(words, Default::default());
+    let fields: [(&str, Mark); 4] = [
+        (&title, |o| o.in_title = true),
+        (&heading, |o| o.in_heading = true),
+        (&prose, |o| o.prose += 1),
+        (&code, |o| o.code += 1),
+    ];
+    for (runs, mark) in fields {
+        for term in runs.split(' ').filter(|term| is_indexable(term)) {
+            mark(found.entry(term).or_default());
+        }
+    }
     found
         .into_iter()
-        .map(|(term, occurrences)| (term, occurrences.weight()))
+        .map(|(term, occurrences)| (term.to_string(), occurrences.weight()))
         .collect()
+}
+
+/// The runs of letters and digits of `text`, each lower-cased as [`for_each_term`]
+/// lowers it, with a space after each: the terms of `text` before the length and stop
+/// word checks. ASCII text takes one pass over its bytes.
+fn lowered_runs(text: &str) -> String {
+    if text.is_ascii() {
+        let bytes = text.bytes().map(|b| match b.is_ascii_alphanumeric() {
+            true => b.to_ascii_lowercase(),
+            false => b' ',
+        });
+        return String::from_utf8(bytes.collect()).unwrap_or_default();
+    }
+    let mut out = String::with_capacity(text.len());
+    for run in text.split(|c: char| !c.is_alphanumeric()) {
+        // Lowering may add marks that are neither letters nor digits (`İ` gives `i̇`):
+        // they stay inside the term, as the run was found before lowering.
+        out.push_str(&run.to_lowercase());
+        out.push(' ');
+    }
+    out
 }
 
 /// The digits of [`push_varint`], in value order.
@@ -713,8 +753,30 @@ mod tests {
     }
 
     #[test]
+    fn section_terms_are_the_terms_for_each_term_finds() {
+        let prose = "İstanbul Straße, the ORDER_number=100011; Ünïcode—Wörter ½ x² a".repeat(2);
+        let section = Section {
+            prose: prose.clone(),
+            ..Section::default()
+        };
+        let mut counted: Vec<String> = section_terms(&section)
+            .into_iter()
+            .map(|(term, _)| term)
+            .collect();
+        counted.sort();
+        let mut expected = terms_of(&prose);
+        expected.sort();
+        expected.dedup();
+        assert_eq!(counted, expected);
+    }
+
+    #[test]
     fn stop_words_are_sorted_lower_case_terms() {
         assert!(STOP_WORDS.windows(2).all(|pair| pair[0] < pair[1]));
+        assert_eq!(
+            STOP_WORDS.iter().map(|word| word.len()).max(),
+            Some(LONGEST_STOP_WORD)
+        );
         assert!(STOP_WORDS.iter().all(|word| terms_of(word).is_empty()));
     }
 

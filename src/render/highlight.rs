@@ -166,6 +166,8 @@ struct MemoLine {
 const MEMO_LINES: usize = 50_000;
 
 thread_local! {
+    // One per thread: syntect's parser state holds oniguruma regions, which are not
+    // `Send`, so the threads cannot share what they remember.
     static LINE_MEMO: RefCell<LineMemo> = RefCell::new(LineMemo::default());
 }
 
