@@ -36,7 +36,7 @@ use crate::config::{self, Config};
 use crate::diagnostics::{Diagnostic, Severity, SourceMap};
 use crate::doc::{Document, FileId};
 use crate::fingerprint::{self, Fingerprinter};
-use crate::parse;
+use crate::parse::{self, ParsedPage};
 use crate::placements::{self, Catalog};
 use crate::publish::search::TermTable;
 use crate::publish::{self, PageDigest, llms};
@@ -463,20 +463,27 @@ impl BuildState {
             self.sources.forget(&page.path);
         }
         let parsed = parse::parse_pages(config, pages, &self.sources);
-        for page in parsed {
-            let files: Vec<(PathBuf, u64)> = page
-                .dependencies
-                .iter()
-                .map(|path| {
-                    let print = self
-                        .sources
-                        .lookup(path)
-                        .map_or(fingerprint::ABSENT, |(_, text)| {
-                            fingerprint::of_bytes(text.as_bytes())
-                        });
-                    (path.clone(), print)
-                })
-                .collect();
+        let sources = &self.sources;
+        let described: Vec<(ParsedPage, Vec<(PathBuf, u64)>, Outline)> = parsed
+            .into_par_iter()
+            .map(|page| {
+                let files = page
+                    .dependencies
+                    .iter()
+                    .map(|path| {
+                        let print = sources
+                            .lookup(path)
+                            .map_or(fingerprint::ABSENT, |(_, text)| {
+                                fingerprint::of_bytes(text.as_bytes())
+                            });
+                        (path.clone(), print)
+                    })
+                    .collect();
+                let outline = Outline::of(&page.document);
+                (page, files, outline)
+            })
+            .collect();
+        for (page, files, outline) in described {
             for (path, print) in &files {
                 self.files.insert(path.clone(), *print);
             }
@@ -490,7 +497,7 @@ impl BuildState {
                 path: page.source.path.clone(),
                 file: page.file,
                 files,
-                outline: Outline::of(&page.document),
+                outline,
                 diagnostics: page.diagnostics,
                 facts,
             };
