@@ -36,7 +36,7 @@ use crate::config::{self, Config};
 use crate::diagnostics::{Diagnostic, Severity, SourceMap};
 use crate::doc::{Document, FileId};
 use crate::fingerprint::{self, Fingerprinter};
-use crate::parse::{self, ParsedPage};
+use crate::parse;
 use crate::placements::{self, Catalog};
 use crate::publish::search::TermTable;
 use crate::publish::{self, PageDigest, llms};
@@ -464,10 +464,10 @@ impl BuildState {
         }
         let parsed = parse::parse_pages(config, pages, &self.sources);
         let sources = &self.sources;
-        let described: Vec<(ParsedPage, Vec<(PathBuf, u64)>, Outline)> = parsed
+        let described: Vec<_> = parsed
             .into_par_iter()
             .map(|page| {
-                let files = page
+                let files: Vec<(PathBuf, u64)> = page
                     .dependencies
                     .iter()
                     .map(|path| {
