@@ -27,11 +27,17 @@ use crate::fingerprint;
 use crate::publish::search::TermTable;
 
 /// Bumped whenever the layout below changes.
-const FORMAT: u32 = 4;
+const FORMAT: u32 = 5;
 
-/// The file as read back. It is postcard (a compact binary encoding of the same serde
-/// data): a cache holds every page's search text, and JSON cost a tenth of a large
-/// build to write.
+/// Output records per chunk. The records hold every page's search text and are most of
+/// the file: in chunks, the threads encode and decode them side by side.
+const OUTPUT_CHUNK: usize = 256;
+
+/// The file's head as read back. The file is postcard (a compact binary encoding of the
+/// same serde data; JSON cost a tenth of a large build to write): the head's length as
+/// eight little-endian bytes and the head; the number of chunks of output records and
+/// their lengths, each as eight such bytes; the chunks, each a postcard list of
+/// `(path, record)` pairs.
 #[derive(Deserialize)]
 struct CacheFile {
     format: u32,
@@ -44,11 +50,10 @@ struct CacheFile {
     shape: u64,
     frame_prints: BTreeMap<String, u64>,
     pages: BTreeMap<String, PageRecord>,
-    outputs: BTreeMap<String, OutputRecord>,
     terms: TermTable,
 }
 
-/// The file as written: [`CacheFile`]'s fields in the same order, borrowed from the
+/// The head as written: [`CacheFile`]'s fields in the same order, borrowed from the
 /// state rather than copied.
 #[derive(Serialize)]
 struct CacheFileRef<'a> {
@@ -61,7 +66,6 @@ struct CacheFileRef<'a> {
     shape: u64,
     frame_prints: &'a HashMap<String, u64>,
     pages: &'a HashMap<String, PageRecord>,
-    outputs: &'a BTreeMap<String, OutputRecord>,
     terms: &'a TermTable,
 }
 
@@ -86,12 +90,9 @@ pub fn load(config: &Config) -> Option<BuildState> {
         return None;
     }
     let bytes = std::fs::read(&path).ok()?;
-    let cache: CacheFile = match postcard::from_bytes(&bytes) {
-        Ok(cache) => cache,
-        Err(error) => {
-            debug!(%error, "ignoring a corrupt cache file");
-            return None;
-        }
+    let Some((cache, outputs)) = decode(&bytes) else {
+        debug!("ignoring a corrupt cache file");
+        return None;
     };
     let output = config.output_dir();
     if cache.format != FORMAT
@@ -102,10 +103,54 @@ pub fn load(config: &Config) -> Option<BuildState> {
         debug!("ignoring a cache file written for another version or configuration");
         return None;
     }
-    Some(restore(config, cache))
+    Some(restore(config, cache, outputs))
 }
 
-fn restore(config: &Config, cache: CacheFile) -> BuildState {
+/// The head and the output records of a cache file; `None` when it is not one.
+fn decode(bytes: &[u8]) -> Option<(CacheFile, BTreeMap<String, OutputRecord>)> {
+    let mut rest = bytes;
+    let head_length = take_number(&mut rest)?;
+    let head = take_bytes(&mut rest, head_length)?;
+    // A file of another format may not even have this head: its version is read first.
+    let (format, _) = postcard::take_from_bytes::<u32>(head).ok()?;
+    if format != FORMAT {
+        return None;
+    }
+    let cache: CacheFile = postcard::from_bytes(head).ok()?;
+
+    let count = take_number(&mut rest)?;
+    let lengths: Vec<usize> = (0..count.min(bytes.len()))
+        .map(|_| take_number(&mut rest))
+        .collect::<Option<_>>()?;
+    let chunks: Vec<&[u8]> = lengths
+        .into_iter()
+        .map(|length| take_bytes(&mut rest, length))
+        .collect::<Option<_>>()?;
+    let records: Vec<Vec<(String, OutputRecord)>> = chunks
+        .into_par_iter()
+        .map(postcard::from_bytes)
+        .collect::<Result<_, _>>()
+        .ok()?;
+    Some((cache, records.into_iter().flatten().collect()))
+}
+
+fn take_number(rest: &mut &[u8]) -> Option<usize> {
+    let (number, after) = rest.split_first_chunk::<8>()?;
+    *rest = after;
+    usize::try_from(u64::from_le_bytes(*number)).ok()
+}
+
+fn take_bytes<'a>(rest: &mut &'a [u8], length: usize) -> Option<&'a [u8]> {
+    let (taken, after) = rest.split_at_checked(length)?;
+    *rest = after;
+    Some(taken)
+}
+
+fn restore(
+    config: &Config,
+    cache: CacheFile,
+    mut outputs: BTreeMap<String, OutputRecord>,
+) -> BuildState {
     let recorded: HashMap<PathBuf, u64> = cache.files.into_iter().collect();
     let table: BTreeSet<&PathBuf> = cache.sources.iter().chain(recorded.keys()).collect();
     let current: HashMap<&PathBuf, Option<Vec<u8>>> = table
@@ -148,7 +193,6 @@ fn restore(config: &Config, cache: CacheFile) -> BuildState {
         record.outline.remap_files(&map);
         remap_diagnostics(&mut record.diagnostics, &map);
     }
-    let mut outputs = cache.outputs;
     for record in outputs.values_mut() {
         remap_diagnostics(&mut record.diagnostics, &map);
     }
@@ -190,7 +234,7 @@ pub fn save(config: &Config, state: &BuildState) {
         .map(|(path, print)| (path, *print))
         .collect();
     files.sort();
-    let cache = CacheFileRef {
+    let head = CacheFileRef {
         format: FORMAT,
         loopbook: env!("CARGO_PKG_VERSION"),
         config_key: state.config_key,
@@ -205,14 +249,25 @@ pub fn save(config: &Config, state: &BuildState) {
         shape: state.shape,
         frame_prints: &state.frame_prints,
         pages: &state.pages,
-        outputs: &state.outputs,
         terms: &state.terms,
     };
+    let records: Vec<(&String, &OutputRecord)> = state.outputs.iter().collect();
+    let (head, chunks) = rayon::join(
+        || postcard::to_stdvec(&head),
+        || {
+            records
+                .par_chunks(OUTPUT_CHUNK)
+                .map(postcard::to_stdvec)
+                .collect::<Result<Vec<_>, _>>()
+        },
+    );
+
     let path = cache_path(config);
     let temporary = path.with_extension("loopbook-cache-new");
-    let written = postcard::to_stdvec(&cache)
+    let written = head
+        .and_then(|head| Ok((head, chunks?)))
         .map_err(std::io::Error::other)
-        .and_then(|bytes| std::fs::write(&temporary, bytes))
+        .and_then(|(head, chunks)| write_file(&temporary, &head, &chunks))
         .and_then(|()| std::fs::rename(&temporary, &path));
     if let Err(error) = written {
         debug!(%error, path = %path.display(), "could not write the cache file");
@@ -220,8 +275,47 @@ pub fn save(config: &Config, state: &BuildState) {
     }
 }
 
+fn write_file(path: &Path, head: &[u8], chunks: &[Vec<u8>]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let number = |n: usize| (n as u64).to_le_bytes();
+    file.write_all(&number(head.len()))?;
+    file.write_all(head)?;
+    file.write_all(&number(chunks.len()))?;
+    for chunk in chunks {
+        file.write_all(&number(chunk.len()))?;
+    }
+    for chunk in chunks {
+        file.write_all(chunk)?;
+    }
+    file.flush()
+}
+
 /// Removes the cache file, so that no later build trusts it (before `serve` rewrites
 /// outputs in place, which would leave it describing files that changed).
 pub fn remove(config: &Config) {
     let _ = std::fs::remove_file(cache_path(config));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_that_are_no_cache_file_decode_to_nothing() {
+        let huge_length = u64::MAX.to_le_bytes();
+        let inputs: [&[u8]; 4] = [b"", b"\x03\0\0\0\0\0\0\0ab", &huge_length, &[0xff; 64]];
+        for bytes in inputs {
+            assert!(decode(bytes).is_none(), "{bytes:?}");
+        }
+    }
+
+    #[test]
+    fn a_head_of_another_format_is_refused_before_it_is_read() {
+        let head = postcard::to_stdvec(&(FORMAT + 1, "some later layout")).unwrap();
+        let mut bytes = (head.len() as u64).to_le_bytes().to_vec();
+        bytes.extend(head);
+        bytes.extend(0u64.to_le_bytes());
+        assert!(decode(&bytes).is_none());
+    }
 }
