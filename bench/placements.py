@@ -16,7 +16,7 @@ Steps:
     blocks of about the same size, and no placements, so the difference between the
     two is what the placements themselves cost (definitions, validation, snippets,
     schemas and 3N sample pages).
- 4. For each site, run `runs` clean builds (the output folder is removed first) and
+ 4. For each site, run `runs` clean builds (output and cache moved aside first) and
     print the median, lowest and highest wall time, and the files written.
 
 Exit status: 0 when every build succeeded, 1 when one failed, 2 on a usage error.
@@ -28,6 +28,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import outputs  # bench/outputs.py: why outputs are moved aside rather than deleted
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_LOOPBOOK = REPO_DIR / "target" / "release" / "loopbook"
@@ -213,8 +215,9 @@ def generate(target: Path, count: int, with_placements: bool) -> None:
             (target / "placements" / f"p{n:03}.toml").write_text(definition)
 
 
-def build_once(loopbook: Path, site: Path) -> tuple[float, int]:
-    shutil.rmtree(site / "public", ignore_errors=True)
+def build_once(loopbook: Path, site: Path, trash: Path) -> tuple[float, int]:
+    # A clean build: no output folder and no cache file from the run before.
+    outputs.clear([site / "public", site / ".public.loopbook-cache"], trash)
     started = time.perf_counter()
     result = subprocess.run(
         [str(loopbook), "--color", "never", "-q", "build", str(site)],
@@ -252,18 +255,20 @@ def main() -> int:
     generate(sites[f"{args.placements} placements"], args.placements, True)
     generate(sites[f"{args.placements} pages, no placements"], args.placements, False)
 
+    trash = args.work / "trash"
     print(f"loopbook: {args.loopbook}; {args.runs} clean builds each")
     print(f"{'site':<32} {'median s':>9} {'min s':>7} {'max s':>7} {'files':>6}")
     for name, site in sites.items():
         times = []
         files = 0
         for _ in range(args.runs):
-            elapsed, files = build_once(args.loopbook, site)
+            elapsed, files = build_once(args.loopbook, site, trash)
             times.append(elapsed)
         print(
             f"{name:<32} {statistics.median(times):>9.3f} {min(times):>7.3f} "
             f"{max(times):>7.3f} {files:>6}"
         )
+    outputs.purge(trash)
     return 0
 
 

@@ -21,7 +21,7 @@ Steps:
     of 81 pages, built by loopbook and by sphinx-build side by side).
  2. For each case (a tool building one layout of the corpus) and size, run `runs`
     clean builds: the case's output folder (and loopbook's cache file) is moved
-    aside before each run and deleted after the last (see clear_outputs). Each run
+    aside before each run and deleted after the last (see bench/outputs.py). Each run
     measures wall time, CPU time (user + sys) and peak RSS of the tool's process
     tree as reported by os.wait4, plus the 1-minute load average at its start.
  3. Count the .html files each case produced and compare with the MANIFEST page
@@ -48,6 +48,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import outputs  # bench/outputs.py: why outputs are moved aside rather than deleted
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
@@ -315,30 +317,6 @@ def count_html(folder):
     return found - (1 if (Path(folder) / "404.html").is_file() else 0)
 
 
-def clear_outputs(layout, names, trash):
-    """Removes a case's outputs before a run: moved into `trash` (deleted at the end of
-    the benchmark), or deleted at once when `trash` is None.
-
-    Why not delete them: on ext4 without a journal (as on the reference machine),
-    creating a file skips, one by one, every inode of its block group freed in the last
-    minute or more, so a build that starts right after a deletion of thousands of files
-    pays for that deletion in every file it creates: 0.5 s more for Hugo's 1,052 files
-    at 1,000 pages, 0.9 s more for loopbook's 2,321. The cost belongs to the
-    benchmark's own clean-up, not to the tool measured; `--clear delete` shows it."""
-    for name in names:
-        path = layout / name
-        if not os.path.lexists(path):
-            continue
-        if trash is None:
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                path.unlink()
-            continue
-        trash.mkdir(parents=True, exist_ok=True)
-        os.rename(path, tempfile.mkdtemp(dir=trash) + "/" + name)
-
-
 def bench_case(case, corpus, manifest, runs, timeout_s, trash):
     # A case on the real Sphinx tree builds its own fixed set of pages, whatever the size.
     pages = case.expected_pages or manifest["n_pages"]
@@ -352,7 +330,7 @@ def bench_case(case, corpus, manifest, runs, timeout_s, trash):
         return result
 
     for i in range(runs):
-        clear_outputs(layout, case.clean, trash)
+        outputs.clear([layout / name for name in case.clean], trash)
         try:
             run = measure(case.argv(layout), layout, timeout_s)
         except BuildFailed as failure:
@@ -507,7 +485,7 @@ def parse_args(argv):
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     ap.add_argument("--clear", choices=["aside", "delete"], default="aside",
                     help="how outputs are cleared before each run: moved aside (default)"
-                         " or deleted right before it (see clear_outputs)")
+                         " or deleted right before it (see bench/outputs.py)")
     args = ap.parse_args(argv)
 
     args.tools = [t.strip() for t in args.tools.split(",") if t.strip()]
@@ -543,8 +521,7 @@ def main(argv=None):
         sys.exit("error: none of the requested tools is installed")
 
     trash = None if args.clear == "delete" else work / "trash"
-    if trash is not None:
-        shutil.rmtree(trash, ignore_errors=True)
+    outputs.purge(trash)
     print("machine: %d CPUs, load average %s at start"
           % (os.cpu_count(), " ".join("%.2f" % x for x in os.getloadavg())))
     results = []
@@ -557,8 +534,7 @@ def main(argv=None):
             results.append(bench_case(case, corpus, manifest, args.runs, args.timeout,
                                       trash))
 
-    if trash is not None:
-        shutil.rmtree(trash, ignore_errors=True)
+    outputs.purge(trash)
     print("outputs cleared before each run: %s"
           % ("deleted at once (--clear delete)" if trash is None
              else "moved aside, deleted after the last run (--clear aside)"))

@@ -49,6 +49,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import outputs  # bench/outputs.py: why outputs are moved aside rather than deleted
+
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
 GENERATOR = REPO_DIR.parent / "shared" / "bench" / "gen_corpus.py"
@@ -278,10 +280,10 @@ def bench_incremental(binary, corpus, work, runs):
     shutil.copytree(corpus, book)
     page = sorted((book / "src").rglob("*.md"))[-1]
     clean_times, incremental_times = [], []
+    trash = work / "trash"
     for _ in range(runs):
         # A clean build starts from nothing: no output folder, no cache.
-        shutil.rmtree(book / "public", ignore_errors=True)
-        (book / ".public.loopbook-cache").unlink(missing_ok=True)
+        outputs.clear([book / "public", book / ".public.loopbook-cache"], trash)
         clean_times.append(timed([binary, "-q", "build", "--no-cache", str(book)]))
     for run in range(runs):
         page.write_text(page.read_text() + f"\nIncremental edit {run}.\n")
@@ -290,6 +292,7 @@ def bench_incremental(binary, corpus, work, runs):
     shutil.rmtree(reference, ignore_errors=True)
     timed([binary, "-q", "build", "--no-cache", "--dest-dir", str(reference), str(book)])
     identical = same_tree(book / "public", reference)
+    outputs.purge(trash)
     return {"clean": clean_times, "incremental": incremental_times, "identical": identical}
 
 
