@@ -351,3 +351,24 @@ fn example_site_builds_without_warnings() {
     assert_eq!(run.headlines(), Vec::<String>::new(), "{}", run.stderr);
     assert!(dest.join("integration/post-purchase.html").is_file());
 }
+
+#[test]
+fn output_path_that_is_a_file_is_refused_and_left_alone() {
+    let book = book_with_page("# Home\n");
+    book.write("precious.txt", "precious");
+    let run = book.build(&["--dest-dir", "precious.txt"]);
+    run.expect_code(1);
+    assert!(
+        run.stderr
+            .contains("precious.txt exists and is not a folder"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(book.read("precious.txt"), "precious");
+    let mut names: Vec<String> = std::fs::read_dir(book.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["book.toml", "content", "precious.txt"]);
+}
