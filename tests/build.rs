@@ -372,3 +372,48 @@ fn output_path_that_is_a_file_is_refused_and_left_alone() {
     names.sort();
     assert_eq!(names, ["book.toml", "content", "precious.txt"]);
 }
+
+/// A book whose `static` entry is `entry`, building into `out/site`, with a folder
+/// `assets/` beside `content/`.
+fn book_with_static(entry: &str) -> Book {
+    let book = book_with_page("# Home\n");
+    book.write(
+        "book.toml",
+        &format!("{MINIMAL_TOML}\n[build]\nbuild-dir = \"out/site\"\nstatic = [\"{entry}\"]\n"),
+    )
+    .write("assets/f.txt", "asset");
+    book
+}
+
+#[test]
+fn static_folder_outside_the_source_folder_is_refused_at_its_line() {
+    let outside = Book::empty();
+    outside.write("absstatic/g.txt", "kept as it is");
+    let absolute = outside.path().join("absstatic");
+
+    for entry in ["../assets", absolute.to_str().unwrap()] {
+        let book = book_with_static(entry);
+        let run = book.build(&[]);
+        run.expect_code(2);
+        assert_eq!(run.locations(), ["book.toml:6:1"], "{}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!("static folder `{entry}`")),
+            "{}",
+            run.stderr
+        );
+        assert!(!book.exists("out"), "nothing written for `{entry}`");
+    }
+    assert_eq!(outside.read("absstatic/g.txt"), "kept as it is");
+}
+
+#[test]
+fn missing_static_folder_is_a_warning_at_its_line() {
+    let book = book_with_static("_static");
+    let run = book.build(&[]);
+    run.expect_success();
+    assert_eq!(
+        run.headlines(),
+        ["warning: static folder `_static` does not exist"]
+    );
+    assert_eq!(run.locations(), ["book.toml:6:1"]);
+}

@@ -287,6 +287,12 @@ impl BuildState {
         let mut diagnostics = Vec::new();
 
         let discovered = sources::discover(&config)?;
+        let book_toml = self
+            .sources
+            .get(FileId(0))
+            .map(|file| file.text.clone())
+            .unwrap_or_default();
+        diagnostics.extend(discovered.missing_static_warnings(&book_toml));
         self.refresh_files(&changes);
         let theme_key = self.refresh_theme(&config, &changes, &mut diagnostics);
         let catalog = self.load_placements(&config, &mut diagnostics);
