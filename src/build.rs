@@ -11,6 +11,7 @@
 
 pub mod cache;
 mod outputs;
+mod producers;
 pub mod state;
 
 use std::path::PathBuf;

@@ -417,3 +417,45 @@ fn missing_static_folder_is_a_warning_at_its_line() {
     );
     assert_eq!(run.locations(), ["book.toml:6:1"]);
 }
+
+#[test]
+fn page_where_a_generated_page_goes_is_a_duplicate_and_nothing_changes() {
+    let book = Book::fixture("features");
+    book.build(&[]).expect_success();
+    let before = book.output_files();
+
+    book.write("content/search/index.md", "# My search\n")
+        .write("content/404.md", "# Lost\n");
+    let run = book.build(&[]);
+    run.expect_code(1);
+    assert_eq!(
+        run.headlines(),
+        [
+            "error: `404.html` would be written twice: by the page `404.md` and by the 404 page",
+            "error: `search/index.html` would be written twice: by the page `search/index.md` \
+             and by the search page",
+        ]
+    );
+    assert_eq!(
+        run.locations(),
+        ["content/404.md:1:1", "content/search/index.md:1:1"]
+    );
+    assert_eq!(book.output_files(), before);
+}
+
+#[test]
+fn static_file_over_a_theme_file_is_a_duplicate_at_the_static_line() {
+    let book = book_with_static("theme");
+    book.write("content/theme/loopbook.css", "body {}");
+    let run = book.build(&[]);
+    run.expect_code(1);
+    assert_eq!(
+        run.headlines(),
+        [
+            "error: `theme/loopbook.css` would be written twice: by the theme and by the static \
+             file `content/theme/loopbook.css`"
+        ]
+    );
+    assert_eq!(run.locations(), ["book.toml:6:1"]);
+    assert!(!book.exists("out"));
+}
