@@ -11,6 +11,7 @@
 
 pub mod cache;
 mod outputs;
+mod producers;
 pub mod state;
 
 use std::path::PathBuf;
@@ -157,9 +158,16 @@ pub fn finish_diagnostics(diagnostics: &mut Vec<Diagnostic>, sources: &SourceMap
 }
 
 pub(crate) fn write_problem(error: &write::WriteError) -> Diagnostic {
+    let hint = match error {
+        // Producers are checked before the write; reaching this is loopbook's bug.
+        write::WriteError::OutsideOutput(_) => {
+            "this is a bug in loopbook: please report it with your book.toml"
+        }
+        _ => "choose another folder with --dest-dir or `[build] build-dir`",
+    };
     Diagnostic::new(Severity::Error, None, error.to_string())
         .with_code("output-folder")
-        .with_hint("choose another folder with --dest-dir or `[build] build-dir`")
+        .with_hint(hint)
 }
 
 /// Reads `book.toml` and applies the command line's overrides.

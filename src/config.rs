@@ -410,6 +410,24 @@ fn check_values(
             );
         }
     }
+    for dir in &raw.build.static_dirs {
+        if let Some(problem) = static_dir_problem(dir, &raw.book.src) {
+            diagnostics.push(
+                Diagnostic::new(
+                    Severity::Error,
+                    key_location(text, "build", "static"),
+                    problem,
+                )
+                .with_code("invalid-static")
+                .with_hint(format!(
+                    "static folders are named relative to `[book] src` and copied to the same \
+                     place in the output; move the folder inside `{}/` and name it from \
+                     there, like \"_static\"",
+                    raw.book.src.display()
+                )),
+            );
+        }
+    }
     if let Some(cname) = &raw.build.cname
         && !is_host_name(cname)
     {
@@ -423,6 +441,33 @@ fn check_values(
             .with_hint("GitHub Pages wants the bare domain, like \"docs.example.com\""),
         );
     }
+}
+
+/// What is wrong with a `[build] static` entry, if anything. Each static file is copied
+/// to its path relative to the source folder, so a folder outside it (absolute, or
+/// reached through `..`) has no place in the output.
+fn static_dir_problem(dir: &Path, src: &Path) -> Option<String> {
+    use std::path::Component;
+
+    let shown = dir.display();
+    let mut depth = 0usize;
+    for part in dir.components() {
+        match part {
+            Component::Prefix(_) | Component::RootDir => {
+                return Some(format!("static folder `{shown}` is an absolute path"));
+            }
+            Component::ParentDir if depth == 0 => {
+                return Some(format!(
+                    "static folder `{shown}` is outside the source folder `{}`",
+                    src.display()
+                ));
+            }
+            Component::ParentDir => depth -= 1,
+            Component::Normal(_) => depth += 1,
+            Component::CurDir => {}
+        }
+    }
+    None
 }
 
 /// A bare DNS name: dot-separated labels of letters, digits and hyphens.
@@ -444,8 +489,8 @@ pub fn key_location(text: &str, table: &str, key: &str) -> Option<crate::doc::Lo
     let mut in_table = false;
     for (index, line) in text.lines().enumerate() {
         let trimmed = line.trim();
-        if trimmed.starts_with('[') {
-            in_table = trimmed.trim_matches(['[', ']']).trim() == table;
+        if let Some(name) = table_header(trimmed) {
+            in_table = name == table;
             continue;
         }
         let name = trimmed
@@ -460,6 +505,20 @@ pub fn key_location(text: &str, table: &str, key: &str) -> Option<crate::doc::Lo
         }
     }
     None
+}
+
+/// The line of `[table]`, when `book.toml` has one.
+pub fn table_location(text: &str, table: &str) -> Option<crate::doc::Location> {
+    let index = text
+        .lines()
+        .position(|line| table_header(line.trim()) == Some(table))?;
+    Some(config_location(index as u32 + 1, 1))
+}
+
+/// The name in a table header line (`[build]`, `[[x]]`, `[invite]  # comment`).
+fn table_header(line: &str) -> Option<&str> {
+    let inner = line.strip_prefix('[')?.trim_start_matches('[');
+    Some(inner.split(']').next().unwrap_or(inner).trim())
 }
 
 /// Configuration diagnostics point into `book.toml`, which the build registers as file 0.
@@ -686,6 +745,33 @@ mod tests {
         assert_eq!(diagnostic.code.as_deref(), Some("invalid-cname"));
         assert_eq!(diagnostic.location.map(|l| l.line), Some(2));
         assert!(parse_text("[build]\ncname = \"docs.example.com\"\n").is_ok());
+    }
+
+    #[test]
+    fn static_folder_outside_the_source_folder_is_refused_at_its_line() {
+        for entry in ["../assets", "/tmp/absstatic", "_static/../../x"] {
+            let text = format!("[book]\nsrc = \"docs\"\n\n[build]\nstatic = [\"{entry}\"]\n");
+            let diagnostic = single_diagnostic(&text);
+            assert_eq!(
+                diagnostic.code.as_deref(),
+                Some("invalid-static"),
+                "{entry}"
+            );
+            assert!(diagnostic.message.contains(entry), "{}", diagnostic.message);
+            assert_eq!(diagnostic.location.map(|l| l.line), Some(5), "{entry}");
+        }
+        assert!(parse_text("[build]\nstatic = [\"_static\", \"a/../b\", \"./img\"]\n").is_ok());
+    }
+
+    #[test]
+    fn keys_are_found_under_a_table_header_with_a_comment() {
+        let text = "[book]\ntitle = \"x\"\n\n[invite]   # the /invite/ page\npath = \"give\"\n";
+        assert_eq!(
+            key_location(text, "invite", "path").map(|l| l.line),
+            Some(5)
+        );
+        assert_eq!(table_location(text, "invite").map(|l| l.line), Some(4));
+        assert_eq!(key_location(text, "book", "path"), None);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //!
 //! Steps: walk `[book] src` with walkdir, skip hidden entries, the output folder and the
 //! `exclude` globs, keep `.md` and `.rst` files as pages, and list the files of the
-//! `static` folders for copying. Everything is sorted by path, so nothing downstream
+//! `static` folders for copying (noting those that are not there). Everything is sorted by path, so nothing downstream
 //! depends on the order the file system returns entries in.
 
 use std::path::{Path, PathBuf};
@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use walkdir::WalkDir;
 
-use crate::config::Config;
+use crate::config::{self, Config};
+use crate::diagnostics::Diagnostic;
+use crate::doc::{FileId, Location};
 
 /// The page formats loopbook reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -62,6 +64,31 @@ pub struct Sources {
     /// `SUMMARY.md` at the source root, when the book has one.
     pub summary: Option<PathBuf>,
     pub static_files: Vec<StaticFile>,
+    /// `[build] static` entries, as written, that name no folder.
+    pub missing_static_dirs: Vec<PathBuf>,
+}
+
+impl Sources {
+    /// A warning for each static folder that is not there, at the `static` line of
+    /// `book.toml` (whose text is `book_toml`).
+    pub fn missing_static_warnings(&self, book_toml: &str) -> Vec<Diagnostic> {
+        let line = config::key_location(book_toml, "build", "static").unwrap_or(Location::new(
+            FileId(0),
+            1,
+            1,
+        ));
+        self.missing_static_dirs
+            .iter()
+            .map(|dir| {
+                Diagnostic::warning(
+                    line,
+                    format!("static folder `{}` does not exist", dir.display()),
+                )
+                .with_code("missing-static")
+                .with_hint("static folders are named relative to `[book] src`; create it or remove the entry")
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,11 +110,13 @@ pub fn discover(config: &Config) -> Result<Sources, SourcesError> {
     }
     let excluded = exclude_set(&config.build.exclude);
     let output_dir = config.output_dir();
+    // Written without `..` steps, so each file's path relative to the source folder is
+    // a plain one (the configuration has refused entries that leave it).
     let static_dirs: Vec<PathBuf> = config
         .build
         .static_dirs
         .iter()
-        .map(|dir| source_dir.join(dir))
+        .map(|dir| source_dir.join(crate::parse::loader::normalize(dir)))
         .collect();
 
     let mut sources = Sources::default();
@@ -126,8 +155,12 @@ pub fn discover(config: &Config) -> Result<Sources, SourcesError> {
         }
     }
 
-    for dir in &static_dirs {
-        collect_static(dir, &source_dir, &mut sources.static_files)?;
+    for (dir, written) in static_dirs.iter().zip(&config.build.static_dirs) {
+        if dir.is_dir() {
+            collect_static(dir, &source_dir, &mut sources.static_files)?;
+        } else {
+            sources.missing_static_dirs.push(written.clone());
+        }
     }
     sources.static_files.sort();
     Ok(sources)
@@ -138,9 +171,6 @@ fn collect_static(
     source_dir: &Path,
     out: &mut Vec<StaticFile>,
 ) -> Result<(), SourcesError> {
-    if !dir.is_dir() {
-        return Ok(());
-    }
     for entry in WalkDir::new(dir).sort_by_file_name() {
         let entry = entry.map_err(|source| SourcesError::Walk {
             path: source.path().unwrap_or(dir).to_path_buf(),
@@ -228,6 +258,30 @@ mod tests {
             .map(|f| f.rel.as_str())
             .collect();
         assert_eq!(statics, ["_static/site.css"]);
+    }
+
+    #[test]
+    fn static_folders_are_copied_to_plain_paths_and_missing_ones_noted() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        touch(&root.join("src/index.md"));
+        touch(&root.join("src/img/logo.png"));
+        let config = config_for(root, "[build]\nstatic = [\"_static/../img\", \"gone\"]\n");
+
+        let sources = discover(&config).unwrap();
+
+        let statics: Vec<&str> = sources
+            .static_files
+            .iter()
+            .map(|f| f.rel.as_str())
+            .collect();
+        assert_eq!(statics, ["img/logo.png"]);
+        assert_eq!(sources.missing_static_dirs, [PathBuf::from("gone")]);
+        let text = "[book]\nsrc = \"src\"\n[build]\nstatic = [\"gone\"]\n";
+        let warnings = sources.missing_static_warnings(text);
+        assert_eq!(warnings.len(), 1);
+        assert_eq!(warnings[0].location.map(|l| l.line), Some(4));
+        assert!(warnings[0].message.contains("`gone`"));
     }
 
     #[test]

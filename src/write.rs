@@ -1,7 +1,7 @@
 //! Write stage: the finished site into the output folder, all or nothing.
 //!
-//! Steps: refuse an output folder that holds the book or that loopbook did not make;
-//! write every file into a staging folder beside the output as it is rendered (so the
+//! Steps: refuse an output path that is not a folder, or a folder that holds the book or
+//! that loopbook did not make; write every file into a staging folder beside the output as it is rendered (so the
 //! whole site never sits in memory); reuse (hard-link) files whose bytes did not change,
 //! so they keep their modification time; then swap the staging folder in for the old
 //! output. A build that fails or is interrupted before the
@@ -10,7 +10,7 @@
 use std::collections::HashSet;
 use std::fs;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -28,6 +28,10 @@ pub enum WriteError {
     ContainsBook(PathBuf),
     #[error("{} exists and was not written by loopbook; refusing to replace it", .0.display())]
     Foreign(PathBuf),
+    #[error("{} exists and is not a folder; refusing to replace it", .0.display())]
+    NotAFolder(PathBuf),
+    #[error("refusing to write `{0}`: it is not a path inside the output folder")]
+    OutsideOutput(String),
     #[error("cannot write {}: {source}", .path.display())]
     Io { path: PathBuf, source: io::Error },
     #[error("an earlier update of {} was interrupted", .0.display())]
@@ -55,6 +59,9 @@ pub struct Staging {
     folder: PathBuf,
     parent: PathBuf,
     name: String,
+    /// Folders above the output that `begin` made, deepest first: removed again when
+    /// the build is not committed, so a failed build leaves nothing behind.
+    made_parents: Vec<PathBuf>,
     created: Mutex<HashSet<PathBuf>>,
     written: AtomicUsize,
     unchanged: AtomicUsize,
@@ -67,6 +74,11 @@ impl Staging {
     pub fn begin(output: &Path, book_root: &Path) -> Result<Staging, WriteError> {
         check_output_folder(output, book_root)?;
         let parent = output.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let made_parents: Vec<PathBuf> = parent
+            .ancestors()
+            .take_while(|folder| !folder.as_os_str().is_empty() && !folder.exists())
+            .map(Path::to_path_buf)
+            .collect();
         fs::create_dir_all(&parent).map_err(io_error(&parent))?;
         let name = output
             .file_name()
@@ -79,6 +91,7 @@ impl Staging {
             folder,
             parent,
             name,
+            made_parents,
             created: Mutex::new(HashSet::new()),
             written: AtomicUsize::new(0),
             unchanged: AtomicUsize::new(0),
@@ -118,7 +131,7 @@ impl Staging {
     }
 
     fn try_keep(&self, rel: &str) -> Result<(), WriteError> {
-        let target = self.folder.join(rel);
+        let target = inside(&self.folder, rel)?;
         self.create_parent(&target)?;
         let previous = self.output.join(rel);
         fs::hard_link(&previous, &target).map_err(io_error(&previous))?;
@@ -145,7 +158,7 @@ impl Staging {
     }
 
     fn try_put(&self, rel: &str, contents: &[u8]) -> Result<(), WriteError> {
-        let target = self.folder.join(rel);
+        let target = inside(&self.folder, rel)?;
         self.create_parent(&target)?;
         let previous = self.output.join(rel);
         let unchanged = fs::metadata(&previous).is_ok_and(|m| m.len() == contents.len() as u64)
@@ -188,6 +201,10 @@ impl Drop for Staging {
     fn drop(&mut self) {
         if !self.committed {
             let _ = fs::remove_dir_all(&self.folder);
+            // `remove_dir` leaves a folder something else has put a file in since.
+            for folder in &self.made_parents {
+                let _ = fs::remove_dir(folder);
+            }
         }
     }
 }
@@ -258,7 +275,7 @@ impl InPlace {
     }
 
     fn try_put(&self, rel: &str, contents: &[u8]) -> Result<(), WriteError> {
-        let target = self.folder.join(rel);
+        let target = inside(&self.folder, rel)?;
         let folder = target.parent().unwrap_or(&self.folder);
         fs::create_dir_all(folder).map_err(io_error(folder))?;
         fs::write(&target, contents).map_err(io_error(&target))?;
@@ -312,7 +329,7 @@ impl InPlace {
 
     /// Deletes one file and the folders it leaves empty.
     fn delete(&self, rel: &str) -> Result<(), WriteError> {
-        let path = self.output.join(rel);
+        let path = inside(&self.output, rel)?;
         match fs::remove_file(&path) {
             Err(error) if error.kind() != io::ErrorKind::NotFound => {
                 return Err(io_error(&path)(error));
@@ -371,14 +388,38 @@ pub fn write_site(
     staging.commit()
 }
 
-/// The output folder must not hold the book, and an existing one must be ours.
+/// `rel` under `folder`, when `rel` is a relative output path that stays inside it.
+/// Every producer should make such paths; this is the last guard against one that
+/// does not, so that a bug never writes outside the output.
+fn inside(folder: &Path, rel: &str) -> Result<PathBuf, WriteError> {
+    let path = Path::new(rel);
+    let plain = path
+        .components()
+        .all(|part| matches!(part, Component::Normal(_) | Component::CurDir));
+    if rel.is_empty() || !plain {
+        return Err(WriteError::OutsideOutput(rel.to_string()));
+    }
+    Ok(folder.join(path))
+}
+
+/// The output path must be a folder or nothing; it must not hold the book, and an
+/// existing folder must be ours.
 fn check_output_folder(output: &Path, book_root: &Path) -> Result<(), WriteError> {
     let absolute = absolute(output);
     if book_root.starts_with(&absolute) {
         return Err(WriteError::ContainsBook(output.to_path_buf()));
     }
-    let has_entries = fs::read_dir(output).map(|mut entries| entries.next().is_some());
-    if matches!(has_entries, Ok(true)) && !output.join(MARKER).is_file() {
+    // `symlink_metadata` sees a dangling link too, which a rename would replace.
+    if fs::symlink_metadata(output).is_ok() && !output.is_dir() {
+        return Err(WriteError::NotAFolder(output.to_path_buf()));
+    }
+    let has_entries = match fs::read_dir(output) {
+        Ok(mut entries) => entries.next().is_some(),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => false,
+        // A folder we cannot look into is not known to be ours.
+        Err(error) => return Err(io_error(output)(error)),
+    };
+    if has_entries && !output.join(MARKER).is_file() {
         return Err(WriteError::Foreign(output.to_path_buf()));
     }
     Ok(())
@@ -525,6 +566,78 @@ mod tests {
         fs::create_dir_all(&book).unwrap();
         let error = write_site(dir.path(), &book, vec![], &[]).unwrap_err();
         assert!(matches!(error, WriteError::ContainsBook(_)));
+    }
+
+    #[test]
+    fn paths_that_leave_the_output_are_refused_and_nothing_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let book = dir.path().join("book");
+        fs::create_dir_all(&book).unwrap();
+        let output = book.join("out/site");
+        let absolute = dir.path().join("absolute.txt");
+
+        for rel in [
+            "../escape.txt",
+            "a/../../escape.txt",
+            absolute.to_str().unwrap(),
+            "",
+        ] {
+            let error = write_site(&output, &book, vec![file(rel, "X")], &[]).unwrap_err();
+            assert!(
+                matches!(&error, WriteError::OutsideOutput(path) if path == rel),
+                "{rel}: {error}"
+            );
+        }
+        assert!(!book.join("out/escape.txt").exists());
+        assert!(!book.join("escape.txt").exists());
+        assert!(!absolute.exists());
+        assert!(
+            !book.join("out").exists(),
+            "a refused write leaves no folder"
+        );
+    }
+
+    #[test]
+    fn an_in_place_update_refuses_paths_that_leave_the_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let book = dir.path().join("book");
+        fs::create_dir_all(&book).unwrap();
+        let output = book.join("public");
+        write_site(&output, &book, vec![file("a.html", "A")], &[]).unwrap();
+        fs::write(book.join("keep.txt"), "precious").unwrap();
+
+        let update = InPlace::begin(&output, &book).unwrap();
+        update.put("../escape.txt", b"X");
+        assert!(matches!(update.commit(), Err(WriteError::OutsideOutput(_))));
+        let update = InPlace::begin(&output, &book).unwrap();
+        update.remove("../keep.txt");
+        assert!(matches!(update.commit(), Err(WriteError::OutsideOutput(_))));
+
+        assert!(!book.join("escape.txt").exists());
+        assert_eq!(
+            fs::read_to_string(book.join("keep.txt")).unwrap(),
+            "precious"
+        );
+    }
+
+    #[test]
+    fn an_output_path_that_is_a_file_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let book = dir.path().join("book");
+        fs::create_dir_all(&book).unwrap();
+        let output = dir.path().join("precious.txt");
+        fs::write(&output, "precious").unwrap();
+
+        let error = write_site(&output, &book, vec![file("a.html", "A")], &[]).unwrap_err();
+
+        assert!(matches!(error, WriteError::NotAFolder(_)), "{error}");
+        assert_eq!(fs::read_to_string(&output).unwrap(), "precious");
+        let mut names: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["book", "precious.txt"]);
     }
 
     #[test]

@@ -351,3 +351,111 @@ fn example_site_builds_without_warnings() {
     assert_eq!(run.headlines(), Vec::<String>::new(), "{}", run.stderr);
     assert!(dest.join("integration/post-purchase.html").is_file());
 }
+
+#[test]
+fn output_path_that_is_a_file_is_refused_and_left_alone() {
+    let book = book_with_page("# Home\n");
+    book.write("precious.txt", "precious");
+    let run = book.build(&["--dest-dir", "precious.txt"]);
+    run.expect_code(1);
+    assert!(
+        run.stderr
+            .contains("precious.txt exists and is not a folder"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(book.read("precious.txt"), "precious");
+    let mut names: Vec<String> = std::fs::read_dir(book.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["book.toml", "content", "precious.txt"]);
+}
+
+/// A book whose `static` entry is `entry`, building into `out/site`, with a folder
+/// `assets/` beside `content/`.
+fn book_with_static(entry: &str) -> Book {
+    let book = book_with_page("# Home\n");
+    book.write(
+        "book.toml",
+        &format!("{MINIMAL_TOML}\n[build]\nbuild-dir = \"out/site\"\nstatic = [\"{entry}\"]\n"),
+    )
+    .write("assets/f.txt", "asset");
+    book
+}
+
+#[test]
+fn static_folder_outside_the_source_folder_is_refused_at_its_line() {
+    let outside = Book::empty();
+    outside.write("absstatic/g.txt", "kept as it is");
+    let absolute = outside.path().join("absstatic");
+
+    for entry in ["../assets", absolute.to_str().unwrap()] {
+        let book = book_with_static(entry);
+        let run = book.build(&[]);
+        run.expect_code(2);
+        assert_eq!(run.locations(), ["book.toml:6:1"], "{}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!("static folder `{entry}`")),
+            "{}",
+            run.stderr
+        );
+        assert!(!book.exists("out"), "nothing written for `{entry}`");
+    }
+    assert_eq!(outside.read("absstatic/g.txt"), "kept as it is");
+}
+
+#[test]
+fn missing_static_folder_is_a_warning_at_its_line() {
+    let book = book_with_static("_static");
+    let run = book.build(&[]);
+    run.expect_success();
+    assert_eq!(
+        run.headlines(),
+        ["warning: static folder `_static` does not exist"]
+    );
+    assert_eq!(run.locations(), ["book.toml:6:1"]);
+}
+
+#[test]
+fn page_where_a_generated_page_goes_is_a_duplicate_and_nothing_changes() {
+    let book = Book::fixture("features");
+    book.build(&[]).expect_success();
+    let before = book.output_files();
+
+    book.write("content/search/index.md", "# My search\n")
+        .write("content/404.md", "# Lost\n");
+    let run = book.build(&[]);
+    run.expect_code(1);
+    assert_eq!(
+        run.headlines(),
+        [
+            "error: `404.html` would be written twice: by the page `404.md` and by the 404 page",
+            "error: `search/index.html` would be written twice: by the page `search/index.md` \
+             and by the search page",
+        ]
+    );
+    assert_eq!(
+        run.locations(),
+        ["content/404.md:1:1", "content/search/index.md:1:1"]
+    );
+    assert_eq!(book.output_files(), before);
+}
+
+#[test]
+fn static_file_over_a_theme_file_is_a_duplicate_at_the_static_line() {
+    let book = book_with_static("theme");
+    book.write("content/theme/loopbook.css", "body {}");
+    let run = book.build(&[]);
+    run.expect_code(1);
+    assert_eq!(
+        run.headlines(),
+        [
+            "error: `theme/loopbook.css` would be written twice: by the theme and by the static \
+             file `content/theme/loopbook.css`"
+        ]
+    );
+    assert_eq!(run.locations(), ["book.toml:6:1"]);
+    assert!(!book.exists("out"));
+}

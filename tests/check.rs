@@ -153,3 +153,29 @@ fn talkable_corpus_reports_only_its_two_missing_includes() {
     });
     assert_eq!(records(&run.stdout), expected, "{}", run.stdout);
 }
+
+#[test]
+fn check_reports_files_two_producers_would_write() {
+    let book = Book::empty();
+    book.write(
+        "book.toml",
+        "[book]\ntitle = \"T\"\n\n[build]\nstatic = [\"theme\", \"_static\"]\n",
+    )
+    .write("content/index.md", "# Home\n")
+    .write("content/404.md", "# Lost\n")
+    .write("content/theme/loopbook.css", "body {}");
+    let run = check(&book, &["--format", "json"]);
+    run.expect_code(1);
+    let found = records(&run.stdout);
+    let expected = [
+        ("book.toml", 5, "duplicate-output"),
+        ("book.toml", 5, "missing-static"),
+        ("content/404.md", 1, "duplicate-output"),
+    ];
+    let expected: Vec<(String, u64, String)> = expected
+        .iter()
+        .map(|(file, line, code)| (file.to_string(), *line, code.to_string()))
+        .collect();
+    assert_eq!(found, expected, "{}", run.stdout);
+    assert!(!book.exists("public"));
+}

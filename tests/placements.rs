@@ -321,3 +321,71 @@ fn snippet_naming_a_missing_template_is_an_error_at_the_definition() {
         run.stderr
     );
 }
+
+/// The small book with `[invite] path = "{path}"`, written at line 12 of book.toml.
+fn book_with_invite_path(path: &str) -> Book {
+    let book = small_book();
+    let config = format!("{BOOK}\n[invite]\npath = \"{path}\"\nplacement = \"welcome\"\n");
+    book.write("book.toml", &config);
+    book
+}
+
+#[test]
+fn invite_path_inside_a_sample_folder_is_an_error_at_its_book_toml_line() {
+    let book = book_with_invite_path("samples/welcome");
+    let run = book.build(&[]);
+    run.expect_code(1);
+    assert_eq!(
+        run.headlines(),
+        ["error: [invite] path `samples/welcome` is inside `samples/`, which loopbook generates"]
+    );
+    assert_eq!(run.locations(), ["book.toml:12:1"]);
+    assert!(!book.exists("public"));
+}
+
+#[test]
+fn invite_path_naming_a_file_is_a_diagnostic_not_a_file_system_error() {
+    let book = book_with_invite_path("index.html");
+    let run = book.build(&[]);
+    run.expect_code(1);
+    assert!(!run.stderr.contains("os error"), "{}", run.stderr);
+    assert_eq!(
+        run.headlines(),
+        [
+            "error: [invite] path `index.html` names a file, but the invite page is written to \
+             `index.html/index.html`"
+        ]
+    );
+    assert_eq!(run.locations(), ["book.toml:12:1"]);
+}
+
+#[test]
+fn invite_path_over_a_site_file_is_a_duplicate_at_its_book_toml_line() {
+    let book = book_with_invite_path("sitemap.xml");
+    let run = book.build(&[]);
+    run.expect_code(1);
+    assert_eq!(
+        run.headlines(),
+        [
+            "error: `sitemap.xml` is a file made by the publish stage, but the invite page \
+             (`[invite] path`) writes `sitemap.xml/index.html` inside it"
+        ]
+    );
+    assert_eq!(run.locations(), ["book.toml:12:1"]);
+}
+
+#[test]
+fn page_where_a_live_sample_goes_is_a_duplicate_at_the_page() {
+    let book = small_book();
+    book.write("content/samples/welcome/index.md", "# Mine\n");
+    let run = book.build(&[]);
+    run.expect_code(1);
+    assert_eq!(
+        run.headlines(),
+        [
+            "error: `samples/welcome/index.html` would be written twice: by the page \
+             `samples/welcome/index.md` and by the live sample of placement `welcome`"
+        ]
+    );
+    assert_eq!(run.locations(), ["content/samples/welcome/index.md:1:1"]);
+}

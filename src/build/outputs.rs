@@ -68,7 +68,7 @@ pub(super) enum Destination<'s> {
     Memory,
     /// Streamed into a staging folder that replaces the whole output when the build has
     /// no errors (it keeps unchanged files by hard-linking them).
-    Staging(write::Staging),
+    Staging(Box<write::Staging>),
     /// Handed to a sink and written nowhere (`loopbook check`).
     Sink(&'s dyn Sink),
 }
@@ -144,7 +144,8 @@ impl BuildState {
         if in_place {
             return Ok(Destination::Memory);
         }
-        write::Staging::begin(&output, &config.root).map(Destination::Staging)
+        let staging = write::Staging::begin(&output, &config.root)?;
+        Ok(Destination::Staging(Box::new(staging)))
     }
 
     /// Writes the planned outputs and records what is now on disk; returns how many
@@ -158,7 +159,7 @@ impl BuildState {
         let output = config.output_dir();
         let result = match destination {
             Destination::Memory => write_in_place(&output, &config.root, &planned, &self.outputs),
-            Destination::Staging(staging) => finish_staged(staging, &output, &planned),
+            Destination::Staging(staging) => finish_staged(*staging, &output, &planned),
             // A sink's files are not the output; nothing on disk changed.
             Destination::Sink(_) => return Ok((0, Vec::new())),
         };

@@ -15,8 +15,9 @@
 //! from nothing); re-fingerprint the files that may have changed; reload the theme if
 //! one of its files did; load the placements; parse the pages whose files changed;
 //! index the site from every page's outline; compute each page's frame and key; resolve
-//! and render the pages whose key changed; then write (the `outputs` module),
-//! keeping everything else.
+//! and render the pages whose key changed; make the site-wide files, each output path
+//! claimed by its one producer (the `producers` module); then write (the `outputs`
+//! module), keeping everything else.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
@@ -31,6 +32,7 @@ use tracing::debug;
 use super::outputs::{
     Destination, OutputRecord, Planned, copy_fingerprint, keyed, modified_nanos, unkeyed,
 };
+use super::producers::{Names, Producer, Producers};
 use super::{BuildError, BuildOptions, BuildReport, Progress, load_config};
 use crate::config::{self, Config};
 use crate::diagnostics::{Diagnostic, Severity, SourceMap};
@@ -98,10 +100,19 @@ struct Made<'a> {
 }
 
 impl Made<'_> {
-    /// Plans files made again every build (rewritten only when their bytes change).
-    /// Written in parallel: creating a file costs the file system more than its bytes,
-    /// and the search index alone is hundreds of files.
-    fn add_all(&self, files: Vec<render::OutputFile>, planned: &mut BTreeMap<String, Planned>) {
+    /// Plans files made again every build (rewritten only when their bytes change),
+    /// each claimed by the producer `producer_of` names for its path (a file whose path
+    /// another producer has is left out). Written in parallel: creating a file costs
+    /// the file system more than its bytes, and the search index alone is hundreds of
+    /// files.
+    fn add_all(
+        &self,
+        mut files: Vec<render::OutputFile>,
+        producer_of: impl Fn(&str) -> Producer,
+        planned: &mut BTreeMap<String, Planned>,
+        producers: &mut Producers,
+    ) {
+        files.retain(|file| producers.claim(&file.path, producer_of(&file.path)));
         let accepted: Vec<(String, Planned)> = files
             .into_par_iter()
             .map(|file| {
@@ -287,6 +298,12 @@ impl BuildState {
         let mut diagnostics = Vec::new();
 
         let discovered = sources::discover(&config)?;
+        let book_toml = self
+            .sources
+            .get(FileId(0))
+            .map(|file| file.text.clone())
+            .unwrap_or_default();
+        diagnostics.extend(discovered.missing_static_warnings(&book_toml));
         self.refresh_files(&changes);
         let theme_key = self.refresh_theme(&config, &changes, &mut diagnostics);
         let catalog = self.load_placements(&config, &mut diagnostics);
@@ -344,16 +361,43 @@ impl BuildState {
             &destination,
             progress,
         );
+        let mut producers = Producers::default();
+        producers.claim_pages(&site);
         let made = Made {
             config: &config,
             site: &site,
             destination: &destination,
         };
-        self.plan_site_files(&made, &mut outputs, &mut diagnostics);
-        let samples = self.plan_placement_outputs(&made, &catalog, &mut outputs, &mut diagnostics);
-        self.plan_copies(&site, &discovered.static_files, &mut outputs);
-        self.plan_publish(&made, &catalog, &mut outputs, &mut diagnostics);
+        self.plan_site_files(&made, &mut outputs, &mut producers, &mut diagnostics);
+        let samples = self.plan_placement_outputs(
+            &made,
+            &catalog,
+            &mut outputs,
+            &mut producers,
+            &mut diagnostics,
+        );
+        self.plan_copies(
+            &site,
+            &discovered.static_files,
+            &mut outputs,
+            &mut producers,
+        );
+        self.plan_publish(
+            &made,
+            &catalog,
+            &mut outputs,
+            &mut producers,
+            &mut diagnostics,
+        );
         debug!(elapsed = ?started.elapsed(), "rendered");
+
+        let names = Names {
+            site: &site,
+            catalog: &catalog,
+            book_toml: &book_toml,
+            book_root: &config.root,
+        };
+        diagnostics.extend(producers.duplicates(&names));
 
         self.collect_page_diagnostics(&discovered.pages, &outputs, &mut diagnostics);
         Ok(Plan {
@@ -726,6 +770,7 @@ impl BuildState {
         &self,
         made: &Made<'_>,
         planned: &mut BTreeMap<String, Planned>,
+        producers: &mut Producers,
         diagnostics: &mut Vec<Diagnostic>,
     ) {
         let Some((theme, _)) = &self.theme else {
@@ -733,7 +778,7 @@ impl BuildState {
         };
         let (files, found) = render::site_files(made.config, made.site, theme);
         diagnostics.extend(found);
-        made.add_all(files, planned);
+        made.add_all(files, Producer::of_site_file, planned, producers);
     }
 
     /// The placement definitions, read every build (they are few); the source map
@@ -764,20 +809,32 @@ impl BuildState {
         made: &Made<'_>,
         catalog: &Catalog,
         planned: &mut BTreeMap<String, Planned>,
+        producers: &mut Producers,
         diagnostics: &mut Vec<Diagnostic>,
     ) -> usize {
         let Some((theme, _)) = &self.theme else {
             return 0;
         };
-        let collected = render::Collect::default();
-        let (found, samples) =
-            placements::pages::render_outputs(made.config, made.site, catalog, theme, &collected);
+        let sample_files = render::Collect::default();
+        let (found, samples) = placements::pages::render_samples(
+            made.config,
+            made.site,
+            catalog,
+            theme,
+            &sample_files,
+        );
         diagnostics.extend(found);
-        let files = collected
-            .0
-            .into_inner()
-            .unwrap_or_else(|poison| poison.into_inner());
-        made.add_all(files, planned);
+        let samples_made = collected(sample_files);
+        made.add_all(samples_made, Producer::of_sample_file, planned, producers);
+
+        let invite_files = render::Collect::default();
+        if let Err(found) =
+            placements::pages::render_invite(made.config, catalog, theme, &invite_files)
+        {
+            diagnostics.push(found);
+        }
+        let of_invite = |_: &str| Producer::InvitePage;
+        made.add_all(collected(invite_files), of_invite, planned, producers);
         samples
     }
 
@@ -789,6 +846,7 @@ impl BuildState {
         made: &Made<'_>,
         catalog: &Catalog,
         planned: &mut BTreeMap<String, Planned>,
+        producers: &mut Producers,
         diagnostics: &mut Vec<Diagnostic>,
     ) {
         // This build's digests get their terms numbered first.
@@ -836,7 +894,9 @@ impl BuildState {
             &self.sources,
         );
         diagnostics.extend(found);
-        made.add_all(files, planned);
+        let fixed = publish::taken_paths(std::iter::empty());
+        let of_publish = |path: &str| Producer::of_publish_file(path, &fixed);
+        made.add_all(files, of_publish, planned, producers);
     }
 
     /// Every page's problems: the parser's from its record, the resolver's and the
@@ -873,25 +933,38 @@ impl BuildState {
         site: &Site,
         static_files: &[StaticFile],
         planned: &mut BTreeMap<String, Planned>,
+        producers: &mut Producers,
     ) {
-        let mut copies: BTreeSet<StaticFile> = static_files.iter().cloned().collect();
-        for (path, output) in planned.iter() {
-            match output {
-                Planned::Fresh { assets, .. } => copies.extend(assets.iter().cloned()),
-                Planned::Kept => {
-                    if let Some(record) = self.outputs.get(path) {
-                        copies.extend(record.assets.iter().cloned());
-                    }
-                }
-                Planned::Copy { .. } => {}
+        let mut copies: BTreeSet<StaticFile> = BTreeSet::new();
+        for file in static_files {
+            if producers.claim(&file.rel, Producer::Static(file.path.clone())) {
+                copies.insert(file.clone());
             }
         }
-        // Pages win over copies of the same path, as they did when written after them.
-        let pages: BTreeSet<&str> = site.pages.iter().map(|page| page.output.as_str()).collect();
-        for copy in copies {
-            if pages.contains(copy.rel.as_str()) {
-                continue;
+        let page_of_output: HashMap<&str, usize> = site
+            .pages
+            .iter()
+            .enumerate()
+            .map(|(number, page)| (page.output.as_str(), number))
+            .collect();
+        for (path, output) in planned.iter() {
+            let images = match output {
+                Planned::Fresh { assets, .. } => assets.as_slice(),
+                Planned::Kept => self
+                    .outputs
+                    .get(path)
+                    .map_or(&[][..], |record| record.assets.as_slice()),
+                Planned::Copy { .. } => &[],
+            };
+            let page = page_of_output.get(path.as_str()).copied();
+            for image in images {
+                let source = image.path.clone();
+                if producers.claim(&image.rel, Producer::Image { source, page }) {
+                    copies.insert(image.clone());
+                }
             }
+        }
+        for copy in copies {
             let key = copy_fingerprint(&copy.path);
             let plan = if self.can_keep(&copy.rel, Some(key)) {
                 Planned::Kept
@@ -904,6 +977,14 @@ impl BuildState {
             planned.insert(copy.rel, plan);
         }
     }
+}
+
+/// The files a [`render::Collect`] took.
+fn collected(collect: render::Collect) -> Vec<render::OutputFile> {
+    collect
+        .0
+        .into_inner()
+        .unwrap_or_else(|poison| poison.into_inner())
 }
 
 /// Combines the fingerprints of a page's inputs into its key.

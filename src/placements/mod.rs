@@ -385,31 +385,64 @@ fn check_invite(
             .with_hint(hint),
         );
     }
-    if invite_output(&invite.path).is_none() {
+    if let Some((problem, hint)) = invite_path_problem(&invite.path) {
         diagnostics.push(
-            Diagnostic::error(
-                at("path"),
-                format!(
-                    "[invite] path `{}` must be a folder inside the site",
-                    invite.path
-                ),
-            )
-            .with_code("invalid-invite-path")
-            .with_hint("write a relative path such as \"invite\""),
+            Diagnostic::error(at("path"), problem)
+                .with_code("invalid-invite-path")
+                .with_hint(hint),
         );
     }
 }
 
-/// `invite` → `invite/index.html`; `None` for a path that leaves the output folder.
-pub fn invite_output(path: &str) -> Option<String> {
+/// The folders loopbook fills itself: the live samples, the search page and index, and
+/// the theme's files. The invite page gets a folder of its own.
+const GENERATED_FOLDERS: [&str; 3] = ["samples", "search", "theme"];
+
+/// What is wrong with an `[invite] path`, as a message and a hint; `None` for a folder
+/// the invite page can be written in.
+pub fn invite_path_problem(path: &str) -> Option<(String, &'static str)> {
     let trimmed = path.trim().trim_matches('/');
-    let parts: Vec<&str> = trimmed.split('/').collect();
     let plain =
-        |part: &&str| !part.is_empty() && *part != "." && *part != ".." && !part.contains('\\');
-    if trimmed.is_empty() || !parts.iter().all(plain) || Path::new(trimmed).is_absolute() {
+        |part: &str| !part.is_empty() && part != "." && part != ".." && !part.contains('\\');
+    if trimmed.is_empty() || !trimmed.split('/').all(plain) || Path::new(trimmed).is_absolute() {
+        return Some((
+            format!("[invite] path `{path}` must be a folder inside the site"),
+            "write a relative path such as \"invite\"",
+        ));
+    }
+    let last = trimmed
+        .rsplit('/')
+        .next()
+        .unwrap_or(trimmed)
+        .to_ascii_lowercase();
+    if last.ends_with(".html") || last.ends_with(".htm") {
+        return Some((
+            format!(
+                "[invite] path `{path}` names a file, but the invite page is written to \
+                 `{trimmed}/index.html`"
+            ),
+            "name the folder the page answers at, such as \"invite\" for /invite/",
+        ));
+    }
+    let first = trimmed.split('/').next().unwrap_or(trimmed);
+    let generated = GENERATED_FOLDERS
+        .iter()
+        .find(|folder| folder.eq_ignore_ascii_case(first));
+    if let Some(folder) = generated {
+        return Some((
+            format!("[invite] path `{path}` is inside `{folder}/`, which loopbook generates"),
+            "give the invite page a folder of its own, such as \"invite\"",
+        ));
+    }
+    None
+}
+
+/// `invite` → `invite/index.html`; `None` for a path [`invite_path_problem`] refuses.
+pub fn invite_output(path: &str) -> Option<String> {
+    if invite_path_problem(path).is_some() {
         return None;
     }
-    Some(format!("{trimmed}/index.html"))
+    Some(format!("{}/index.html", path.trim().trim_matches('/')))
 }
 
 #[cfg(test)]
@@ -429,5 +462,21 @@ mod tests {
         assert_eq!(invite_output("../outside"), None);
         assert_eq!(invite_output(""), None);
         assert_eq!(invite_output("a//b"), None);
+    }
+
+    #[test]
+    fn invite_path_naming_a_file_or_a_generated_folder_is_refused() {
+        for path in [
+            "index.html",
+            "give/page.HTM",
+            "samples/post_purchase",
+            "search",
+            "Theme/x",
+        ] {
+            assert!(invite_path_problem(path).is_some(), "{path}");
+            assert_eq!(invite_output(path), None, "{path}");
+        }
+        assert_eq!(invite_path_problem("give/20"), None);
+        assert_eq!(invite_path_problem("sample"), None);
     }
 }

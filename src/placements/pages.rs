@@ -5,9 +5,10 @@
 //! page from the theme's `sample.html`, which runs the snippet against the stub loader.
 //! Then, with `[invite]`, `<path>/index.html` from `invite.html`: the standalone page a
 //! merchant publishes, with the real loader. Everything goes through the build's
-//! [`Sink`], so it is part of the same atomic write as the pages.
+//! [`Sink`], so it is part of the same atomic write as the pages; the build checks that
+//! no other file of the site takes these paths.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -105,21 +106,24 @@ struct InviteContext<'a> {
     loopbook_version: &'static str,
 }
 
-/// Writes every placement's files and the invite page into `sink`. Returns the
-/// problems and the number of sample pages written.
-pub fn render_outputs(
+fn site_info(config: &Config) -> SiteInfo<'_> {
+    SiteInfo {
+        title: config.book.title.as_deref().unwrap_or("Documentation"),
+        language: &config.book.language,
+        description: config.book.description.as_deref(),
+    }
+}
+
+/// Writes every placement's files into `sink`. Returns the problems and the number of
+/// sample pages written. Whether their paths are free is the build's to check.
+pub fn render_samples(
     config: &Config,
     site: &Site,
     catalog: &Catalog,
     theme: &Theme,
     sink: &dyn Sink,
 ) -> (Vec<Diagnostic>, usize) {
-    let site_info = SiteInfo {
-        title: config.book.title.as_deref().unwrap_or("Documentation"),
-        language: &config.book.language,
-        description: config.book.description.as_deref(),
-    };
-    let mut diagnostics = check_collisions(config, site, catalog);
+    let site_info = site_info(config);
     let views: Vec<PlacementView<'_>> = catalog
         .placements
         .iter()
@@ -142,15 +146,13 @@ pub fn render_outputs(
             Ok(page.is_some())
         })
         .collect();
+    let mut diagnostics = Vec::new();
     let mut samples = 0;
     for result in results {
         match result {
             Ok(written) => samples += usize::from(written),
             Err(diagnostic) => diagnostics.push(diagnostic),
         }
-    }
-    if let Err(diagnostic) = render_invite(config, catalog, theme, &site_info, sink) {
-        diagnostics.push(diagnostic);
     }
     (diagnostics, samples)
 }
@@ -159,35 +161,6 @@ fn pretty_json(value: &serde_json::Value) -> Vec<u8> {
     let mut bytes = serde_json::to_vec_pretty(value).unwrap_or_default();
     bytes.push(b'\n');
     bytes
-}
-
-/// A page whose source sits where a sample or the invite page is written would be
-/// silently replaced; say so instead.
-fn check_collisions(config: &Config, site: &Site, catalog: &Catalog) -> Vec<Diagnostic> {
-    let mut generated: BTreeSet<String> = BTreeSet::new();
-    for placement in &catalog.placements {
-        for view in placement.views() {
-            generated.insert(format!("{}index.html", view.sample_dir()));
-        }
-    }
-    if let Some(invite) = config.invite.as_ref().and_then(|i| invite_output(&i.path)) {
-        generated.insert(invite);
-    }
-    site.pages
-        .iter()
-        .filter(|page| generated.contains(&page.output))
-        .map(|page| {
-            Diagnostic::error(
-                crate::doc::Location::new(page.file, 1, 1),
-                format!(
-                    "this page would be written to `{}`, where a placement page goes",
-                    page.output
-                ),
-            )
-            .with_code("duplicate-output")
-            .with_hint("move the page, or change `[invite] path`")
-        })
-        .collect()
 }
 
 fn render_sample(
@@ -279,11 +252,13 @@ pub fn stub_config(catalog: &Catalog, view: &PlacementView<'_>) -> serde_json::V
     })
 }
 
-fn render_invite(
+/// Writes the invite page of `[invite]` into `sink`, when the book has one and its
+/// path and placement are valid (problems with them are reported where `[invite]` is
+/// checked).
+pub fn render_invite(
     config: &Config,
     catalog: &Catalog,
     theme: &Theme,
-    site_info: &SiteInfo<'_>,
     sink: &dyn Sink,
 ) -> Result<(), Diagnostic> {
     let Some(invite) = &config.invite else {
@@ -292,14 +267,14 @@ fn render_invite(
     let (Some(output), Some(placement)) =
         (invite_output(&invite.path), catalog.get(&invite.placement))
     else {
-        // Reported when the catalog was loaded.
         return Ok(());
     };
     let Some(live_html) = catalog.invite_snippet.as_deref() else {
         return Ok(());
     };
+    let site_info = site_info(config);
     let context = InviteContext {
-        site: site_info,
+        site: &site_info,
         root: urls::root_prefix(&output),
         page: PageHead {
             title: invite.title.clone(),
