@@ -166,6 +166,26 @@ fn misspelt_key_names_the_right_key_and_its_line() {
 }
 
 #[test]
+fn error_on_a_multibyte_space_is_reported_not_a_panic() {
+    for space in ['\u{a0}', '\u{2028}', '\u{3000}'] {
+        let book = Book::empty();
+        book.write("book.toml", &format!("[book]\n{space}title = \"F\"\n"))
+            .write("content/index.md", "# Home\n");
+        let run = book.build(&[]);
+        run.expect_code(2);
+        assert!(run.stderr.contains("book.toml:2:1"), "{}", run.stderr);
+        let check = loopbook(&["check", "--format", "json"], book.path());
+        check.expect_code(2);
+        assert!(!check.stderr.contains("panicked"), "{}", check.stderr);
+
+        let book = book_with_page(&format!("+++\n{space}title = \"X\"\n+++\n# Home\n"));
+        let run = book.build(&[]);
+        run.expect_code(1);
+        assert_eq!(run.locations(), ["content/index.md:2:1"], "{}", run.stderr);
+    }
+}
+
+#[test]
 fn missing_book_toml_says_how_to_start() {
     let book = Book::empty();
     let run = book.build(&[]);
