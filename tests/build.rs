@@ -186,6 +186,57 @@ fn error_on_a_multibyte_space_is_reported_not_a_panic() {
 }
 
 #[test]
+fn pages_nested_past_the_depth_cap_build_and_keep_their_text() {
+    let quotes = format!("# Quotes\n\n{}deep quote\n", "> ".repeat(100_000));
+    let lists = format!("# Lists\n\n{}deep item\n", "- ".repeat(20_000));
+    let stars = "*".repeat(100_000);
+    let emphasis = format!("# Emphasis\n\n{stars}deep emphasis{stars}\n");
+    let notes: String = (0..300)
+        .map(|level| format!("{}.. note::\n\n", "   ".repeat(level)))
+        .collect();
+    let notes = format!("Notes\n=====\n\n{notes}{}deep note\n", "   ".repeat(300));
+    let book = book_with_page(&quotes);
+    book.write("content/lists.md", &lists)
+        .write("content/emphasis.md", &emphasis)
+        .write("content/notes.rst", &format!(":orphan:\n\n{notes}"));
+
+    let run = book.build(&[]);
+    run.expect_success();
+    let too_deep = run
+        .headlines()
+        .into_iter()
+        .filter(|line| line == "warning: nested too deeply: shown as written")
+        .count();
+    assert_eq!(too_deep, 4, "{}", run.stderr);
+    let mut locations = run.locations();
+    locations.sort();
+    assert_eq!(
+        locations,
+        [
+            "content/emphasis.md:3:201",
+            "content/index.md:3:201",
+            "content/lists.md:3:201",
+            "content/notes.rst:206:301",
+        ]
+    );
+    for (page, text) in [
+        ("index", "deep quote"),
+        ("lists", "deep item"),
+        ("emphasis", "deep emphasis"),
+        ("notes", "deep note"),
+    ] {
+        assert!(
+            book.main_of(&format!("{page}.html")).contains(text),
+            "{page}"
+        );
+        assert!(
+            book.read(&format!("public/{page}.md")).contains(text),
+            "{page}"
+        );
+    }
+}
+
+#[test]
 fn missing_book_toml_says_how_to_start() {
     let book = Book::empty();
     let run = book.build(&[]);

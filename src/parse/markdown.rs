@@ -6,6 +6,9 @@
 //! fenced code blocks whose info string is `{name}`; then attach `(label)=` lines to the
 //! heading that follows and give every heading a unique id.
 //!
+//! Containers nested deeper than [`MAX_DEPTH`] are not opened: each is kept as its
+//! source text, in a literal block (or as text, inside a paragraph), with a warning.
+//!
 //! Roles are written `` {ref}`label` ``: pulldown-cmark sees text ending in `{ref}`
 //! followed by inline code, which is where the converter recognises them.
 
@@ -16,8 +19,8 @@ use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, T
 use crate::diagnostics::Diagnostic;
 use crate::doc::{
     Admonition, Align, Anchor, Block, CodeBlock, DefinitionItem, Directive, Document, FileId,
-    Heading, Image, Inline, Label, Link, LinkDestination, List, ListItem, Location, Reference,
-    ReferenceKind, Table, TableCell, TableRow, TocEntry, Toctree, plain_text,
+    Heading, Image, Inline, Label, Link, LinkDestination, List, ListItem, Location, MAX_DEPTH,
+    Reference, ReferenceKind, Table, TableCell, TableRow, TocEntry, Toctree, plain_text,
 };
 use crate::parse::directives::{self, ADMONITIONS};
 use crate::parse::loader::IncludeLoader;
@@ -46,6 +49,7 @@ pub fn parse(
         diagnostics: &mut diagnostics,
         include_chain: Vec::new(),
         depth: 0,
+        outer_depth: 0,
     };
     let mut blocks = converter.convert(&body);
     attach_labels(&mut blocks);
@@ -159,6 +163,9 @@ struct Converter<'a, 'o> {
     diagnostics: &'a mut Vec<Diagnostic>,
     include_chain: Vec<Location>,
     depth: usize,
+    /// Containers open around the text being converted: for a directive's body, those
+    /// around the directive and the directive itself. Counted toward [`MAX_DEPTH`].
+    outer_depth: usize,
 }
 
 /// An open container while the event stream is turned into a tree.
@@ -244,8 +251,26 @@ impl Converter<'_, '_> {
             inlines: Vec::new(),
         }];
         let parser = Parser::new_ext(text, markdown_options());
+        // Events still to pass over inside an element kept as source text.
+        let mut open_in_skipped = 0usize;
         for (event, range) in parser.into_offset_iter() {
+            if open_in_skipped > 0 {
+                match event {
+                    Event::Start(_) => open_in_skipped += 1,
+                    Event::End(_) => open_in_skipped -= 1,
+                    _ => {}
+                }
+                continue;
+            }
             let location = self.location(&lines, text, range.start);
+            if let Event::Start(tag) = &event
+                && opens_container(tag)
+                && self.outer_depth + open_containers(&stack) >= MAX_DEPTH
+            {
+                self.keep_as_source(tag, &text[range], location, &mut stack);
+                open_in_skipped = 1;
+                continue;
+            }
             self.handle(event, location, &mut stack);
         }
         while stack.len() > 1 {
@@ -262,6 +287,37 @@ impl Converter<'_, '_> {
             }
             _ => Vec::new(),
         }
+    }
+
+    /// A container that would nest past [`MAX_DEPTH`], shown as written: a literal block,
+    /// or text where inline content goes.
+    fn keep_as_source(&mut self, tag: &Tag<'_>, source: &str, at: Location, stack: &mut [Frame]) {
+        self.diagnostics.push(
+            self.with_chain(
+                Diagnostic::warning(at, "nested too deeply: shown as written")
+                    .with_code("nested-too-deeply")
+                    .with_hint(format!(
+                        "loopbook nests quotes, lists, directives and emphasis at most \
+                         {MAX_DEPTH} levels deep; flatten this part of the page"
+                    )),
+            ),
+        );
+        if is_inline_container(tag) {
+            push_text(inline_target(stack), source);
+            return;
+        }
+        let mut code = source.to_string();
+        if !code.ends_with('\n') {
+            code.push('\n');
+        }
+        push_block(
+            stack,
+            Block::Code(CodeBlock {
+                code,
+                location: at,
+                ..CodeBlock::default()
+            }),
+        );
     }
 
     fn location(&self, lines: &LineIndex, text: &str, offset: usize) -> Location {
@@ -488,7 +544,12 @@ impl Converter<'_, '_> {
                 text,
                 location,
             } => {
+                // A directive's blocks stand where the code frame stood, and its body
+                // inside a container of its own (an admonition).
+                let outer_depth = self.outer_depth;
+                self.outer_depth += open_containers(stack) + 1;
                 let blocks = self.code_or_directive(info, text, location);
+                self.outer_depth = outer_depth;
                 for block in blocks {
                     push_block(stack, block);
                 }
@@ -885,6 +946,57 @@ fn markdown_options() -> Options {
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_HEADING_ATTRIBUTES
         | Options::ENABLE_DEFINITION_LIST
+}
+
+/// How many of the open frames are containers, as [`opens_container`] says.
+fn open_containers(stack: &[Frame]) -> usize {
+    stack.iter().filter(|frame| frame.is_container()).count()
+}
+
+impl Frame {
+    fn is_container(&self) -> bool {
+        match self {
+            Frame::Blocks { kind, .. } => {
+                matches!(kind, BlocksKind::Quote | BlocksKind::Footnote(_))
+            }
+            Frame::List { .. } | Frame::Table { .. } | Frame::DefinitionList { .. } => true,
+            Frame::Inlines { kind, .. } => !matches!(
+                kind,
+                InlineKind::Paragraph { .. }
+                    | InlineKind::Heading { .. }
+                    | InlineKind::Cell
+                    | InlineKind::Term
+            ),
+            Frame::Row { .. } | Frame::Code { .. } | Frame::Html { .. } => false,
+        }
+    }
+}
+
+/// Tags that open a level of the model, counted toward [`MAX_DEPTH`]. The parts of a
+/// container (list items, rows, cells) and leaves (paragraphs, headings, code) are
+/// inside one and do not add a level.
+fn opens_container(tag: &Tag<'_>) -> bool {
+    matches!(
+        tag,
+        Tag::BlockQuote(_)
+            | Tag::List(_)
+            | Tag::FootnoteDefinition(_)
+            | Tag::DefinitionList
+            | Tag::Table(_)
+    ) || is_inline_container(tag)
+}
+
+fn is_inline_container(tag: &Tag<'_>) -> bool {
+    matches!(
+        tag,
+        Tag::Emphasis
+            | Tag::Strong
+            | Tag::Strikethrough
+            | Tag::Superscript
+            | Tag::Subscript
+            | Tag::Link { .. }
+            | Tag::Image { .. }
+    )
 }
 
 fn blocks_frame(kind: BlocksKind) -> Frame {
@@ -1315,6 +1427,72 @@ mod tests {
             panic!()
         };
         assert!(matches!(external.destination, LinkDestination::Url(_)));
+    }
+
+    /// Every code block's text, nested ones included.
+    fn code_texts(blocks: &[Block]) -> Vec<String> {
+        let mut texts = Vec::new();
+        crate::doc::visit_blocks(blocks, &mut |block| {
+            if let Block::Code(code) = block {
+                texts.push(code.code.clone());
+            }
+        });
+        texts
+    }
+
+    fn assert_capped_and_kept(text: &str, kept: &str, line: u32) {
+        let output = parse_text(text);
+        let depth = crate::doc::nesting_depth(&output.document.blocks);
+        assert!(depth <= MAX_DEPTH, "nests {depth} deep");
+        let warnings: Vec<_> = output
+            .diagnostics
+            .iter()
+            .filter(|d| d.code.as_deref() == Some("nested-too-deeply"))
+            .collect();
+        assert_eq!(warnings.len(), 1, "{:#?}", output.diagnostics);
+        assert_eq!(warnings[0].location.unwrap().line, line);
+        let mut shown = code_texts(&output.document.blocks).concat();
+        crate::doc::visit_inlines(&output.document.blocks, &mut |inline| {
+            if let Inline::Text(text) = inline {
+                shown.push_str(text);
+            }
+        });
+        assert!(shown.contains(kept), "`{kept}` was dropped");
+    }
+
+    #[test]
+    fn quotes_past_the_depth_cap_are_kept_as_written() {
+        let text = format!("intro\n\n{}deep *end*\n", "> ".repeat(5_000));
+        assert_capped_and_kept(&text, "deep *end*", 3);
+        let output = parse_text(&text);
+        assert_eq!(
+            crate::doc::nesting_depth(&output.document.blocks),
+            MAX_DEPTH
+        );
+    }
+
+    #[test]
+    fn lists_and_emphasis_past_the_depth_cap_are_kept_as_written() {
+        assert_capped_and_kept(&format!("{}item\n", "- ".repeat(5_000)), "item", 1);
+        assert_capped_and_kept(&format!("{}1. x\n", "1. ".repeat(5_000)), "1. x", 1);
+        let indented: String = (0..300)
+            .map(|i| format!("{}- level {i}\n", "  ".repeat(i)))
+            .collect();
+        assert_capped_and_kept(&indented, "level 299", MAX_DEPTH as u32 + 1);
+        let stars = "*".repeat(5_000);
+        assert_capped_and_kept(&format!("a {stars}core{stars} b\n"), "core", 1);
+        let links = format!("{}x{}\n", "[".repeat(3_000), "](u)".repeat(3_000));
+        let output = parse_text(&links);
+        assert!(crate::doc::nesting_depth(&output.document.blocks) <= MAX_DEPTH);
+    }
+
+    #[test]
+    fn a_directive_body_counts_the_containers_around_it() {
+        let prefix = "> ".repeat(MAX_DEPTH - 1);
+        let text = format!(
+            "{prefix}```{{note}}\n{prefix}> inner\n{prefix}```\n\n{prefix}```{{note}}\n{prefix}para\n{prefix}```\n"
+        );
+        assert_capped_and_kept(&text, "> inner", 2);
     }
 
     #[test]

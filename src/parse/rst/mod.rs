@@ -70,9 +70,6 @@ use crate::parse::{ParseOptions, ParseOutput};
 
 pub use ids::{make_id, normalize_name};
 
-/// Includes and directives nest; past this depth the input is runaway.
-const MAX_NESTING: usize = 48;
-
 /// Indirect targets may name others; past this depth the chain is circular.
 const MAX_ALIAS_DEPTH: usize = 16;
 
@@ -546,5 +543,89 @@ fn take_page_metadata(blocks: &mut Vec<Block>) -> Option<Vec<crate::doc::Field>>
     match blocks.remove(0) {
         Block::FieldList(fields) => Some(fields),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::doc::{MAX_DEPTH, nesting_depth, visit_blocks};
+    use crate::parse::loader::Included;
+
+    struct NoFiles;
+
+    impl IncludeLoader for NoFiles {
+        fn enter(&mut self, target: &str, _: FileId, _: Location) -> Result<Included, String> {
+            Err(format!("included file `{target}` does not exist"))
+        }
+        fn leave(&mut self) {}
+        fn read_literal(&mut self, target: &str, _: FileId, _: Location) -> Result<String, String> {
+            Err(format!("`{target}` does not exist"))
+        }
+    }
+
+    /// The page's parse and the steps it took.
+    fn parse_page(text: &str) -> (ParseOutput, u64) {
+        let variables = BTreeMap::new();
+        let options = ParseOptions {
+            variables: &variables,
+        };
+        parse_counting_steps(text, FileId(0), &options, &mut NoFiles)
+    }
+
+    fn codes(output: &ParseOutput, code: &str) -> Vec<Location> {
+        output
+            .diagnostics
+            .iter()
+            .filter(|diagnostic| diagnostic.code.as_deref() == Some(code))
+            .filter_map(|diagnostic| diagnostic.location)
+            .collect()
+    }
+
+    fn literal_text(blocks: &[Block]) -> String {
+        let mut text = String::new();
+        visit_blocks(blocks, &mut |block| {
+            if let Block::Code(code) = block {
+                text.push_str(&code.code);
+            }
+        });
+        text
+    }
+
+    fn nested_notes(levels: usize) -> String {
+        let mut text: String = (0..levels)
+            .map(|level| format!("{}.. note::\n\n", "   ".repeat(level)))
+            .collect();
+        text.push_str(&format!("{}deep text\n", "   ".repeat(levels)));
+        text
+    }
+
+    #[test]
+    fn blocks_past_the_depth_cap_are_kept_as_written() {
+        let (output, _) = parse_page(&nested_notes(500));
+        assert_eq!(nesting_depth(&output.document.blocks), MAX_DEPTH);
+        let line = 2 * MAX_DEPTH as u32 + 1;
+        assert_eq!(
+            codes(&output, "nested-too-deeply"),
+            [Location::new(FileId(0), line, 301)]
+        );
+        let kept = literal_text(&output.document.blocks);
+        assert!(kept.starts_with(".. note::\n\n   .. note::"), "{kept:.40}");
+        assert!(kept.ends_with("deep text\n"));
+
+        let bullets = format!("{}x\n", "- ".repeat(5_000));
+        let (output, _) = parse_page(&bullets);
+        assert!(nesting_depth(&output.document.blocks) <= MAX_DEPTH);
+        assert_eq!(codes(&output, "nested-too-deeply").len(), 1);
+        assert!(literal_text(&output.document.blocks).ends_with("- - x\n"));
+    }
+
+    #[test]
+    fn deep_nesting_costs_lines_times_the_cap_not_lines_squared() {
+        let (_, small) = parse_page(&nested_notes(2 * MAX_DEPTH));
+        let (_, large) = parse_page(&nested_notes(8 * MAX_DEPTH));
+        assert!(large <= small * 6, "{small} -> {large} steps");
     }
 }
