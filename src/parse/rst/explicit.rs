@@ -297,7 +297,7 @@ impl Parser<'_, '_> {
             );
         }
         self.substitutions
-            .insert(name.to_string(), Substitution::Inlines(content));
+            .insert(name.to_string(), Substitution { content, at });
         self.substitution_names
             .insert(normalize_name(name), name.to_string());
     }

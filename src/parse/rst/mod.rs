@@ -73,6 +73,19 @@ pub use ids::{make_id, normalize_name};
 /// Indirect targets may name others; past this depth the chain is circular.
 const MAX_ALIAS_DEPTH: usize = 16;
 
+/// Substitution definitions may use others; chains longer than this are runaway (real
+/// ones are two or three long), and following them further would only deepen the stack.
+const MAX_SUBSTITUTION_DEPTH: usize = 16;
+
+/// How much larger than all of a page's substitution definitions together one of them
+/// may expand, in characters and inline elements: docutils' default `line_length_limit`,
+/// which it applies to substitutions for the same reason. A definition that uses
+/// another twice, which uses another twice, … doubles at every step; without a bound
+/// forty such lines would take longer to expand than to write. (docutils refuses any
+/// substitution longer than this; loopbook keeps long ones, such as an inline SVG, as
+/// long as they are written out rather than multiplied.)
+const SUBSTITUTION_GROWTH: usize = 10_000;
+
 /// Marks a hyperlink reference the parser resolves once the whole page is read. NUL
 /// never survives [`lines::prepare`], so no real URL starts with it.
 const PENDING_NAME: &str = "\0name:";
@@ -147,10 +160,11 @@ enum Target {
     Alias(String),
 }
 
-/// A substitution definition's content.
+/// A substitution definition: its content before expansion, and where it stands.
 #[derive(Debug, Clone)]
-enum Substitution {
-    Inlines(Vec<Inline>),
+struct Substitution {
+    content: Vec<Inline>,
+    at: Location,
 }
 
 /// The state of parsing one page, includes and all.
@@ -175,6 +189,12 @@ struct Parser<'a, 'o> {
     anonymous_targets: Vec<Target>,
     anonymous_references: usize,
     substitutions: HashMap<String, Substitution>,
+    /// Each definition's content once expanded, so a definition used many times (or by
+    /// many others) is expanded once.
+    expanded: HashMap<String, Vec<Inline>>,
+    /// The size no expansion may pass: the definitions' own size plus
+    /// [`SUBSTITUTION_GROWTH`]. Set when the page is finished.
+    substitution_limit: usize,
     /// Normalised substitution name to the name as defined, for case-insensitive lookup.
     substitution_names: HashMap<String, String>,
     /// The language of literal blocks and of code blocks that name none (`highlight`).
@@ -202,6 +222,8 @@ impl<'a, 'o> Parser<'a, 'o> {
             anonymous_targets: Vec::new(),
             anonymous_references: 0,
             substitutions: HashMap::new(),
+            expanded: HashMap::new(),
+            substitution_limit: SUBSTITUTION_GROWTH,
             substitution_names: HashMap::new(),
             highlight_language: "default".to_string(),
             auto_footnote_references: 0,
@@ -263,6 +285,12 @@ impl<'a, 'o> Parser<'a, 'o> {
 
     /// The end of the page: substitutions, hyperlink references, labels.
     fn finish(&mut self, blocks: &mut Vec<Block>) {
+        let written: usize = self
+            .substitutions
+            .values()
+            .map(|definition| expanded_size(&definition.content))
+            .sum();
+        self.substitution_limit = written + SUBSTITUTION_GROWTH;
         self.resolve_inlines(blocks);
         attach_labels(blocks);
     }
@@ -368,29 +396,12 @@ impl<'a, 'o> Parser<'a, 'o> {
     /// regard to case, as docutils matches), else a `[variables]` value, else the name
     /// as text with a warning.
     fn substitute(&mut self, name: &str, location: Location) -> Vec<Inline> {
-        let defined = match self.substitutions.get_key_value(name) {
-            Some((key, value)) => Some((key.clone(), value.clone())),
-            None => self
-                .substitution_names
-                .get(&normalize_name(name))
-                .and_then(|exact| self.substitutions.get_key_value(exact))
-                .map(|(key, value)| (key.clone(), value.clone())),
+        let key = match self.substitutions.contains_key(name) {
+            true => Some(name.to_string()),
+            false => self.substitution_names.get(&normalize_name(name)).cloned(),
         };
-        if let Some((key, Substitution::Inlines(content))) = defined {
-            if self.expanding.contains(&key) {
-                let chain = self.expanding.join("| -> |");
-                self.warn(
-                    "circular-substitution",
-                    location,
-                    format!("circular substitution: |{chain}| -> |{key}|"),
-                    "a substitution's definition cannot use itself, directly or through others",
-                );
-                return vec![Inline::Text(name.to_string())];
-            }
-            self.expanding.push(key);
-            let content = self.resolve_sequence(content);
-            self.expanding.pop();
-            return content;
+        if let Some(key) = key {
+            return self.expand(key, location);
         }
         if let Some(value) = self.options.variables.get(name) {
             return vec![Inline::Text(value.clone())];
@@ -403,6 +414,55 @@ impl<'a, 'o> Parser<'a, 'o> {
              or add it to `[variables]` in book.toml",
         );
         vec![Inline::Text(name.to_string())]
+    }
+
+    /// The expanded content of the definition named `key`, referenced at `location`: its
+    /// name as text, with a warning, when it uses itself, nests too deeply or grows too
+    /// large.
+    fn expand(&mut self, key: String, location: Location) -> Vec<Inline> {
+        if let Some(expanded) = self.expanded.get(&key) {
+            return expanded.clone();
+        }
+        if self.expanding.contains(&key) {
+            let chain = self.expanding.join("| -> |");
+            self.warn(
+                "circular-substitution",
+                location,
+                format!("circular substitution: |{chain}| -> |{key}|"),
+                "a substitution's definition cannot use itself, directly or through others",
+            );
+            return vec![Inline::Text(key)];
+        }
+        if self.expanding.len() >= MAX_SUBSTITUTION_DEPTH {
+            self.warn(
+                "runaway-substitution",
+                location,
+                format!("substitutions nested more than {MAX_SUBSTITUTION_DEPTH} deep"),
+                "a substitution's definition may use others, but not in so long a chain",
+            );
+            return vec![Inline::Text(key)];
+        }
+        let Some(definition) = self.substitutions.get(&key).cloned() else {
+            return vec![Inline::Text(key)];
+        };
+        self.expanding.push(key.clone());
+        let mut content = self.resolve_sequence(definition.content);
+        self.expanding.pop();
+        if expanded_size(&content) > self.substitution_limit {
+            self.warn(
+                "runaway-substitution",
+                definition.at,
+                format!(
+                    "substitution `|{key}|` expands to more than {} characters",
+                    self.substitution_limit
+                ),
+                "it uses substitutions that use others in turn, so its text multiplies at \
+                 every step; define the text it should show directly",
+            );
+            content = vec![Inline::Text(key.clone())];
+        }
+        self.expanded.insert(key, content.clone());
+        content
     }
 
     /// A link whose target is a name of this page becomes a link to that target's URL
@@ -478,6 +538,28 @@ impl<'a, 'o> Parser<'a, 'o> {
             Target::Alias(_) => None,
         }
     }
+}
+
+/// The size of expanded inline content: its characters and its elements, so that many
+/// empty elements count too.
+fn expanded_size(inlines: &[Inline]) -> usize {
+    inlines
+        .iter()
+        .map(|inline| {
+            1 + match inline {
+                Inline::Text(text) | Inline::Code(text) | Inline::Html(text) => {
+                    text.chars().count()
+                }
+                Inline::Emphasis(children)
+                | Inline::Strong(children)
+                | Inline::Strikethrough(children)
+                | Inline::Superscript(children)
+                | Inline::Subscript(children) => expanded_size(children),
+                Inline::Link(link) => expanded_size(&link.content),
+                _ => 0,
+            }
+        })
+        .sum()
 }
 
 /// Whether inline content holds a substitution or a reference the parser resolves.
@@ -620,6 +702,77 @@ mod tests {
         assert!(nesting_depth(&output.document.blocks) <= MAX_DEPTH);
         assert_eq!(codes(&output, "nested-too-deeply").len(), 1);
         assert!(literal_text(&output.document.blocks).ends_with("- - x\n"));
+    }
+
+    fn fanning_out_substitutions(lines: usize) -> String {
+        let mut text = String::from("Start |x0| end\n\n");
+        for line in 0..lines {
+            let next = line + 1;
+            text.push_str(&format!(".. |x{line}| replace:: |x{next}| |x{next}|\n"));
+        }
+        text.push_str(&format!(".. |x{lines}| replace:: leaf\n"));
+        text
+    }
+
+    fn paragraph_text(output: &ParseOutput) -> String {
+        match output.document.blocks.first() {
+            Some(Block::Paragraph(inlines)) => crate::doc::plain_text(inlines),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn substitutions_that_fan_out_stop_at_the_size_limit() {
+        for lines in [20, 40, 400] {
+            let (output, _) = parse_page(&fanning_out_substitutions(lines));
+            let text = paragraph_text(&output);
+            assert!(
+                text.len() <= 2 * SUBSTITUTION_GROWTH,
+                "{} characters",
+                text.len()
+            );
+            let warned = codes(&output, "runaway-substitution");
+            assert!(!warned.is_empty());
+            // Each warning points at a definition that grew too large.
+            assert!(warned.iter().all(|at| at.line >= 3), "{warned:?}");
+        }
+        let (output, _) = parse_page(&fanning_out_substitutions(8));
+        assert_eq!(paragraph_text(&output).matches("leaf").count(), 256);
+        assert!(output.diagnostics.is_empty());
+    }
+
+    #[test]
+    fn a_long_substitution_written_out_is_kept() {
+        let svg = format!("<svg>{}</svg>", "<g/>".repeat(3 * SUBSTITUTION_GROWTH));
+        let text =
+            format!("|a| and |a|\n\n.. |a| replace:: |logo|\n.. |logo| raw:: html\n\n   {svg}\n");
+        let (output, _) = parse_page(&text);
+        assert!(output.diagnostics.is_empty(), "{:?}", output.diagnostics);
+        let Some(Block::Paragraph(inlines)) = output.document.blocks.first() else {
+            panic!()
+        };
+        assert_eq!(
+            inlines
+                .iter()
+                .filter(|i| matches!(i, Inline::Html(h) if *h == svg))
+                .count(),
+            2
+        );
+    }
+
+    #[test]
+    fn a_long_substitution_chain_is_cut_with_a_warning() {
+        let mut text = String::from("|x0|\n\n");
+        for line in 0..20_000 {
+            text.push_str(&format!(".. |x{line}| replace:: |x{}|\n", line + 1));
+        }
+        let (output, _) = parse_page(&text);
+        let too_deep = MAX_SUBSTITUTION_DEPTH.to_string();
+        assert_eq!(paragraph_text(&output), format!("x{too_deep}"));
+        let warned = codes(&output, "runaway-substitution");
+        // At the reference to the 17th, in the 16th definition.
+        let line = 3 + MAX_SUBSTITUTION_DEPTH as u32 - 1;
+        assert_eq!(warned, [Location::new(FileId(0), line, 20)]);
     }
 
     #[test]
