@@ -85,6 +85,40 @@ fn unresolved_reference_is_a_warning_at_its_line_and_plain_text() {
 }
 
 #[test]
+fn ids_on_a_page_are_unique_and_a_label_keeps_its_own() {
+    let book = book_with_page(
+        "# Home\n\n## Step\n\n(step-1)=\n## Install\n\n## Step\n\nSee {ref}`step-1`.\n\n\
+         ## A {#dup}\n\n## B {#dup}\n",
+    );
+    let run = book.build(&[]);
+    run.expect_success();
+    assert_eq!(
+        run.headlines(),
+        ["warning: heading id `dup` is already used on this page"]
+    );
+    assert_eq!(run.locations(), ["content/index.md:14:1"]);
+
+    let main = book.main_of("index.html");
+    let ids: Vec<&str> = main
+        .split("id=\"")
+        .skip(1)
+        .map(|rest| &rest[..rest.find('"').unwrap()])
+        .collect();
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(ids.len(), unique.len(), "{ids:?}");
+    assert!(
+        main.contains("<span id=\"step-1\"></span><h2 id=\"install\""),
+        "{main}"
+    );
+    assert!(
+        main.contains(r##"<a href="index.html#step-1">Install</a>"##),
+        "{main}"
+    );
+}
+
+#[test]
 fn strict_turns_warnings_into_a_failed_build() {
     let book = book_with_page("# Home\n\n{ref}`nowhere`\n");
     let run = book.build(&["--strict"]);

@@ -53,7 +53,7 @@ pub fn parse(
     };
     let mut blocks = converter.convert(&body);
     attach_labels(&mut blocks);
-    assign_heading_ids(&mut blocks);
+    assign_heading_ids(&mut blocks, &mut diagnostics);
 
     let document = Document {
         title: front_matter.title,
@@ -1194,18 +1194,50 @@ pub fn attach_labels(blocks: &mut Vec<Block>) {
     *blocks = out;
 }
 
-/// Gives every heading a page-unique id: explicit ids first, then slugs of the text
-/// with `-1`, `-2`, … for repeats.
-fn assign_heading_ids(blocks: &mut [Block]) {
-    let mut taken: HashSet<String> = HashSet::new();
-    crate::doc::visit_blocks(blocks, &mut |block| {
-        if let Block::Heading(heading) = block
-            && !heading.id.is_empty()
-        {
-            taken.insert(heading.id.clone());
+/// Gives every heading a page-unique id. Labels' ids come first, since a reference to a
+/// label must land on it; then explicit `{#id}`s in page order (a repeat is a warning and
+/// gets a number); then slugs of the text with `-1`, `-2`, … for repeats. A heading may
+/// take the id of a label of its own: the label then needs no anchor of its own.
+fn assign_heading_ids(blocks: &mut [Block], diagnostics: &mut Vec<Diagnostic>) {
+    let mut label_ids: HashSet<String> = HashSet::new();
+    crate::doc::visit_blocks(blocks, &mut |block| match block {
+        Block::Heading(heading) => {
+            label_ids.extend(heading.labels.iter().map(|label| label.id.clone()));
+        }
+        Block::Anchor(anchor) => {
+            label_ids.insert(anchor.id.clone());
+        }
+        _ => {}
+    });
+    let mut ids = HeadingIds {
+        label_ids,
+        used: HashSet::new(),
+        counts: BTreeMap::new(),
+    };
+
+    crate::doc::visit_blocks_mut(blocks, &mut |block| {
+        let Block::Heading(heading) = block else {
+            return;
+        };
+        if heading.id.is_empty() {
+            return;
+        }
+        let written = std::mem::take(&mut heading.id);
+        heading.id = ids.claim(&written, heading);
+        if heading.id != written {
+            diagnostics.push(
+                Diagnostic::warning(
+                    heading.location,
+                    format!("heading id `{written}` is already used on this page"),
+                )
+                .with_code("duplicate-id")
+                .with_hint(format!(
+                    "this heading gets `{}`; give each heading and label on a page its own id",
+                    heading.id
+                )),
+            );
         }
     });
-    let mut counts: BTreeMap<String, u32> = BTreeMap::new();
     crate::doc::visit_blocks_mut(blocks, &mut |block| {
         let Block::Heading(heading) = block else {
             return;
@@ -1217,15 +1249,37 @@ fn assign_heading_ids(blocks: &mut [Block]) {
             base if base.is_empty() => "section".to_string(),
             base => base,
         };
-        let mut candidate = base.clone();
-        while taken.contains(&candidate) {
-            let count = counts.entry(base.clone()).or_insert(0);
+        heading.id = ids.claim(&base, heading);
+    });
+}
+
+/// The ids of one page's headings as they are handed out.
+struct HeadingIds {
+    /// Ids of labels, which headings other than the label's own may not take.
+    label_ids: HashSet<String>,
+    /// Ids given to headings.
+    used: HashSet<String>,
+    /// The last number given to each base id.
+    counts: BTreeMap<String, u32>,
+}
+
+impl HeadingIds {
+    /// `base` if it is free for `heading`, else `base-1`, `base-2`, … (the first free).
+    fn claim(&mut self, base: &str, heading: &Heading) -> String {
+        let is_free = |ids: &Self, candidate: &str| {
+            !ids.used.contains(candidate)
+                && (!ids.label_ids.contains(candidate)
+                    || heading.labels.iter().any(|label| label.id == candidate))
+        };
+        let mut candidate = base.to_string();
+        while !is_free(self, &candidate) {
+            let count = self.counts.entry(base.to_string()).or_insert(0);
             *count += 1;
             candidate = format!("{base}-{count}");
         }
-        taken.insert(candidate.clone());
-        heading.id = candidate;
-    });
+        self.used.insert(candidate.clone());
+        candidate
+    }
 }
 
 /// Lower-case, letters and digits kept, spaces and hyphens to `-`, other punctuation
@@ -1374,6 +1428,53 @@ mod tests {
             })
             .collect();
         assert_eq!(ids, ["usage", "usage-1", "own", "usage-2"]);
+    }
+
+    fn heading_ids(blocks: &[Block]) -> Vec<String> {
+        let mut ids = Vec::new();
+        crate::doc::visit_blocks(blocks, &mut |block| {
+            if let Block::Heading(heading) = block {
+                ids.push(heading.id.clone());
+            }
+        });
+        ids
+    }
+
+    #[test]
+    fn label_ids_are_kept_from_headings_with_the_same_slug() {
+        let output = parse_text(
+            "## Step\n\n(step-1)=\n## Install\n\n## Step\n\n(step-2)=\n\ntext\n\n## Step\n",
+        );
+        assert_eq!(
+            heading_ids(&output.document.blocks),
+            ["step", "install", "step-3", "step-4"]
+        );
+        assert!(output.diagnostics.is_empty());
+        // A heading may still take the id of its own label.
+        let output = parse_text("(step)=\n## Step\n\n## Step\n");
+        assert_eq!(heading_ids(&output.document.blocks), ["step", "step-1"]);
+    }
+
+    #[test]
+    fn a_repeated_explicit_heading_id_is_a_warning_and_made_unique() {
+        let output = parse_text("(taken)=\n# Top\n\n## A {#dup}\n\n## B {#dup}\n\n## C {#taken}\n");
+        assert_eq!(
+            heading_ids(&output.document.blocks),
+            ["top", "dup", "dup-1", "taken-1"]
+        );
+        let warnings: Vec<(u32, &str)> = output
+            .diagnostics
+            .iter()
+            .map(|d| (d.location.unwrap().line, d.message.as_str()))
+            .collect();
+        assert_eq!(
+            warnings,
+            [
+                (6, "heading id `dup` is already used on this page"),
+                (8, "heading id `taken` is already used on this page"),
+            ]
+        );
+        assert_eq!(output.diagnostics[0].code.as_deref(), Some("duplicate-id"));
     }
 
     #[test]
