@@ -390,9 +390,12 @@ pub struct Link {
 pub enum LinkDestination {
     /// A URL used as written (absolute, `#fragment`, or a relative non-page path).
     Url(String),
-    /// A link to another source file (`other.md#anchor`), made a page URL at resolve time.
+    /// A link to another source file (`other.md?query#anchor`), made a page URL at
+    /// resolve time.
     Source {
         path: String,
+        /// What followed `?`, kept on the page URL.
+        query: Option<String>,
         fragment: Option<String>,
         location: Location,
     },

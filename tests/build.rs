@@ -119,6 +119,47 @@ fn ids_on_a_page_are_unique_and_a_label_keeps_its_own() {
 }
 
 #[test]
+fn directive_option_mistakes_are_warnings_at_their_lines() {
+    let book = book_with_page(
+        "# Home\n\n\
+         ```{code-block} js\n:linenose:\n:emphasize-lines: 99\nrun()\n```\n\n\
+         ```{literalinclude} five.js\n:lines: 9-20\n```\n\n\
+         ```{admonition}\nNo title.\n```\n\n\
+         (My Label)=\n## Labelled\n\n\
+         See {ref}`my label` and [step two](guide.md?tab=js#step-2).\n",
+    );
+    book.write("content/five.js", "1\n2\n3\n4\n5\n")
+        .write("content/guide.md", "# Guide\n\n## Step 2\n")
+        .write("book.toml", "[book]\ntitle = \"T\"\n[build]\nexclude = [\"five.js\"]\n");
+    let run = book.build(&[]);
+    run.expect_success();
+    assert_eq!(
+        run.headlines(),
+        [
+            "warning: `:emphasize-lines: 99` names lines past the end of the code, which has 1 line",
+            "warning: unknown option `:linenose:` for `code-block`",
+            "warning: `:lines: 9-20` selects nothing: `five.js` has 5 lines",
+            "warning: `admonition` directive needs an argument",
+        ],
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        run.locations(),
+        [
+            "content/index.md:3:1",
+            "content/index.md:4:1",
+            "content/index.md:9:1",
+            "content/index.md:13:1"
+        ]
+    );
+    assert!(run.stderr.contains("did you mean `:linenos:`?"));
+    let main = book.main_of("index.html");
+    assert!(main.contains(r##"<a href="index.html#my-label">Labelled</a>"##), "{main}");
+    assert!(main.contains(r##"<a href="guide.html?tab=js#step-2">step two</a>"##), "{main}");
+}
+
+#[test]
 fn strict_turns_warnings_into_a_failed_build() {
     let book = book_with_page("# Home\n\n{ref}`nowhere`\n");
     let run = book.build(&["--strict"]);

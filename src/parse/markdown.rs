@@ -734,19 +734,46 @@ impl Converter<'_, '_> {
                 ..CodeBlock::default()
             })];
         };
-        let (options, body, body_line) = directives::split_options(&code);
-        let directive = Directive {
+        let content = directives::read_options(&code);
+        let mut directive = Directive {
             name: name.trim().to_string(),
             argument: argument.trim().to_string(),
-            options,
-            body,
+            options: content.options,
+            body: content.body,
             location,
         };
-        let body_origin = Origin {
-            line: location.line + body_line,
+        self.check_options(&directive, &content.option_lines);
+        let mut body_origin = Origin {
+            line: location.line + content.body_line,
             column: 0,
         };
+        // As in MyST, a directive without an argument reads text after its name as the
+        // first line of its body. (With options between, that line is reported on the
+        // line before the body.)
+        if ADMONITIONS.contains(&directive.name.as_str()) && !directive.argument.is_empty() {
+            let first_line = std::mem::take(&mut directive.argument);
+            directive.body = format!("{first_line}\n{}", directive.body);
+            body_origin.line -= 1;
+        }
         self.directive(directive, body_origin)
+    }
+
+    /// Reports options the directive does not take, each at its own line.
+    fn check_options(&mut self, directive: &Directive, option_lines: &[u32]) {
+        let Some(known) = known_myst_options(&directive.name) else {
+            return;
+        };
+        for ((option, _), line) in directive.options.iter().zip(option_lines) {
+            if known.contains(&option.as_str()) {
+                continue;
+            }
+            let at = Location {
+                line: directive.location.line + 1 + line,
+                ..directive.location
+            };
+            let diagnostic = directives::unknown_option(&directive.name, option, known, at);
+            self.diagnostics.push(self.with_chain(diagnostic));
+        }
     }
 
     fn directive(&mut self, directive: Directive, body_origin: Origin) -> Vec<Block> {
@@ -792,13 +819,20 @@ impl Converter<'_, '_> {
 
     fn admonition(&mut self, directive: Directive, body_origin: Origin) -> Block {
         let blocks = self.nested(&directive.body, self.file, body_origin, directive.location);
-        let title = match directive.name.as_str() {
-            "admonition" if !directive.argument.is_empty() => {
-                Some(self.inline_markdown(&directive.argument))
-            }
-            _ if !directive.argument.is_empty() => Some(self.inline_markdown(&directive.argument)),
-            _ => None,
-        };
+        if directive.name == "admonition" && directive.argument.is_empty() {
+            self.diagnostics.push(
+                self.with_chain(
+                    Diagnostic::warning(
+                        directive.location,
+                        "`admonition` directive needs an argument",
+                    )
+                    .with_code("directive-argument-missing")
+                    .with_hint("write its title after the name: ```{admonition} Title"),
+                ),
+            );
+        }
+        let title =
+            (!directive.argument.is_empty()).then(|| self.inline_markdown(&directive.argument));
         let classes = directive
             .option("class")
             .map(|classes| classes.split_whitespace().map(str::to_string).collect())
@@ -864,7 +898,8 @@ impl Converter<'_, '_> {
             Ok(selected) => selected,
             Err(diagnostic) => {
                 self.diagnostics.push(self.with_chain(diagnostic));
-                (text.to_string(), 0)
+                self.loader.leave();
+                return Vec::new();
             }
         };
         self.include_chain.push(at);
@@ -903,6 +938,33 @@ impl Converter<'_, '_> {
             code.0.language = directives::language_from_extension(&directive.argument);
         }
         vec![Block::Code(self.report(code))]
+    }
+}
+
+/// The options a directive takes in MyST: Sphinx's, and for `include` MyST's own and
+/// loopbook's `:lines:`.
+fn known_myst_options(name: &str) -> Option<&'static [&'static str]> {
+    const INCLUDE: &[&str] = &[
+        "start-line",
+        "end-line",
+        "start-after",
+        "end-before",
+        "lines",
+        "literal",
+        "code",
+        "number-lines",
+        "encoding",
+        "tab-width",
+        "parser",
+        "heading-offset",
+        "relative-images",
+        "relative-docs",
+        "class",
+        "name",
+    ];
+    match name {
+        "include" => Some(INCLUDE),
+        name => directives::known_options(name),
     }
 }
 
@@ -1124,9 +1186,14 @@ pub fn link_destination(url: &str, location: Location) -> LinkDestination {
         Some((path, fragment)) => (path, Some(fragment.to_string())),
         None => (url, None),
     };
+    let (path, query) = match path.split_once('?') {
+        Some((path, query)) => (path, Some(query.to_string())),
+        None => (path, None),
+    };
     if path.ends_with(".md") || path.ends_with(".rst") {
         return LinkDestination::Source {
             path: path.to_string(),
+            query,
             fragment,
             location,
         };
@@ -1139,13 +1206,15 @@ fn label_line(inlines: &[Inline], location: Location) -> Option<Label> {
     let [Inline::Text(text)] = inlines else {
         return None;
     };
-    let name = text.trim().strip_prefix('(')?.strip_suffix(")=")?;
-    if name.is_empty() || name.contains(char::is_whitespace) {
+    let name = text.trim().strip_prefix('(')?.strip_suffix(")=")?.trim();
+    // Spaces are allowed, since labels compare without regard to them.
+    if name.is_empty() || name.contains(['(', ')', '\n']) {
         return None;
     }
+    let name = normalize_label(name);
     Some(Label {
-        name: normalize_label(name),
-        id: slug(name),
+        id: slug(&name),
+        name,
         location,
     })
 }
@@ -1486,6 +1555,102 @@ mod tests {
         assert_eq!(note.kind, "note");
         assert_eq!(note.blocks.len(), 2);
         assert_eq!(output.diagnostics[0].location.unwrap().line, 6);
+    }
+
+    #[test]
+    fn unknown_directive_options_are_warnings_at_their_lines() {
+        let output = parse_text(
+            "```{code-block} js\n:caption: Loader\n:linenose:\n:bogus: 1\ncode\n```\n\n\
+             ```{note}\n---\nclass: tip\nbogus: 2\n---\nBody\n```\n",
+        );
+        let found: Vec<(u32, &str, Option<&str>)> = output
+            .diagnostics
+            .iter()
+            .map(|d| {
+                (
+                    d.location.unwrap().line,
+                    d.message.as_str(),
+                    d.hint.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    3,
+                    "unknown option `:linenose:` for `code-block`",
+                    Some("did you mean `:linenos:`?")
+                ),
+                (4, "unknown option `:bogus:` for `code-block`", found[1].2),
+                (
+                    11,
+                    "unknown option `:bogus:` for `note`",
+                    Some("`note` takes: class, name")
+                ),
+            ]
+        );
+        let Block::Code(code) = &output.document.blocks[0] else {
+            panic!()
+        };
+        assert_eq!(code.code, "code\n");
+    }
+
+    #[test]
+    fn text_after_an_admonition_name_is_its_first_body_line() {
+        let output = parse_text("```{note} Some *text*\nMore text.\n\n{kbdx}`x`\n```\n");
+        let Block::Admonition(note) = &output.document.blocks[0] else {
+            panic!()
+        };
+        assert_eq!(note.title, None);
+        let Block::Paragraph(first) = &note.blocks[0] else {
+            panic!()
+        };
+        assert_eq!(plain_text(first), "Some text More text.");
+        assert_eq!(output.diagnostics[0].location.unwrap().line, 4);
+    }
+
+    #[test]
+    fn an_admonition_without_a_title_is_a_warning() {
+        let output = parse_text("text\n\n```{admonition}\nBody\n```\n");
+        assert_eq!(output.diagnostics.len(), 1);
+        let warning = &output.diagnostics[0];
+        assert_eq!(warning.message, "`admonition` directive needs an argument");
+        assert_eq!(warning.location.unwrap().line, 3);
+        let output = parse_text("```{admonition} Own *title*\nBody\n```\n");
+        assert!(output.diagnostics.is_empty());
+        let Block::Admonition(admonition) = &output.document.blocks[0] else {
+            panic!()
+        };
+        assert_eq!(plain_text(admonition.title.as_ref().unwrap()), "Own title");
+    }
+
+    #[test]
+    fn labels_may_hold_spaces() {
+        let output = parse_text("(My  Label)=\n## Install\n");
+        let Block::Heading(heading) = &output.document.blocks[0] else {
+            panic!("{:?}", output.document.blocks)
+        };
+        assert_eq!(heading.labels[0].name, "my label");
+        assert_eq!(heading.labels[0].id, "my-label");
+    }
+
+    #[test]
+    fn a_source_link_keeps_its_query() {
+        let output = parse_text("[x](../setup.md?x=1#step-2)\n");
+        let Block::Paragraph(inlines) = &output.document.blocks[0] else {
+            panic!()
+        };
+        let Inline::Link(link) = &inlines[0] else {
+            panic!()
+        };
+        assert!(
+            matches!(&link.destination, LinkDestination::Source { path, query, fragment, .. }
+            if path == "../setup.md" && query.as_deref() == Some("x=1")
+                && fragment.as_deref() == Some("step-2")),
+            "{:?}",
+            link.destination
+        );
     }
 
     #[test]

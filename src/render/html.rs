@@ -607,8 +607,17 @@ impl HtmlRenderer<'_> {
         let href = match &link.destination {
             LinkDestination::Url(url) => url_attribute(url),
             LinkDestination::Fragment(fragment) => format!("#{}", html_attribute(fragment)),
-            LinkDestination::Source { path, fragment, .. } => {
+            LinkDestination::Source {
+                path,
+                query,
+                fragment,
+                ..
+            } => {
                 let mut url = path.clone();
+                if let Some(query) = query {
+                    url.push('?');
+                    url.push_str(query);
+                }
                 if let Some(fragment) = fragment {
                     url.push('#');
                     url.push_str(fragment);

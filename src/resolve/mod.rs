@@ -785,6 +785,7 @@ fn resolve_link(
 ) {
     let LinkDestination::Source {
         path,
+        query,
         fragment,
         location,
     } = &link.destination
@@ -808,6 +809,10 @@ fn resolve_link(
         return;
     };
     let mut url = urls::relative_link(output, index.output(*page));
+    if let Some(query) = query {
+        url.push('?');
+        url.push_str(query);
+    }
     if let Some(fragment) = fragment {
         url.push('#');
         url.push_str(fragment);
