@@ -332,6 +332,9 @@ pub struct Directive {
     /// The directive's content as written (dedented).
     pub body: String,
     pub location: Location,
+    /// The whole directive as written (its options and content too), shown as it is
+    /// when no stage knows the directive; empty where the parser did not keep it.
+    pub source: String,
 }
 
 impl Directive {

@@ -130,7 +130,10 @@ fn directive_option_mistakes_are_warnings_at_their_lines() {
     );
     book.write("content/five.js", "1\n2\n3\n4\n5\n")
         .write("content/guide.md", "# Guide\n\n## Step 2\n")
-        .write("book.toml", "[book]\ntitle = \"T\"\n[build]\nexclude = [\"five.js\"]\n");
+        .write(
+            "book.toml",
+            "[book]\ntitle = \"T\"\n[build]\nexclude = [\"five.js\"]\n",
+        );
     let run = book.build(&[]);
     run.expect_success();
     assert_eq!(
@@ -155,8 +158,27 @@ fn directive_option_mistakes_are_warnings_at_their_lines() {
     );
     assert!(run.stderr.contains("did you mean `:linenos:`?"));
     let main = book.main_of("index.html");
-    assert!(main.contains(r##"<a href="index.html#my-label">Labelled</a>"##), "{main}");
-    assert!(main.contains(r##"<a href="guide.html?tab=js#step-2">step two</a>"##), "{main}");
+    assert!(
+        main.contains(r##"<a href="index.html#my-label">Labelled</a>"##),
+        "{main}"
+    );
+    assert!(
+        main.contains(r##"<a href="guide.html?tab=js#step-2">step two</a>"##),
+        "{main}"
+    );
+}
+
+#[test]
+fn unknown_directive_is_shown_whole_as_written() {
+    let book =
+        book_with_page("# Home\n\n````{fancy} argument text\n:opt: value\n\n```js\nx\n```\n````\n");
+    let run = book.build(&[]);
+    run.expect_success();
+    assert_eq!(run.headlines(), ["warning: unknown directive `fancy`"]);
+    assert_eq!(run.locations(), ["content/index.md:3:1"]);
+    let main = book.main_of("index.html");
+    let written = "````{fancy} argument text\n:opt: value\n\n```js\nx\n```\n````\n</code>";
+    assert!(main.contains(written), "{main}");
 }
 
 #[test]

@@ -213,7 +213,7 @@ fn unknown_directive_and_role_are_warnings_shown_as_text() {
     let book = Book::empty();
     book.write("book.toml", BOOK_TOML).write(
         "source/index.rst",
-        "Home\n====\n\nPress :kbdx:`Ctrl`.\n\n.. fancybox:: arg\n\n   Inner *text*.\n",
+        "Home\n====\n\nPress :kbdx:`Ctrl`.\n\n.. fancybox:: arg\n   :opt: value\n\n   Inner *text*.\n\nAfter.\n",
     );
     let run = book.build(&[]);
     run.expect_success();
@@ -233,9 +233,11 @@ fn unknown_directive_and_role_are_warnings_shown_as_text() {
         ["source/index.rst:4:7", "source/index.rst:6:1"]
     );
     let main = book.main_of("index.html");
-    assert!(main.contains("Inner *text*."), "{main}");
+    // Shown whole, as written: argument, options and content.
+    let written = ".. fancybox:: arg\n   :opt: value\n\n   Inner *text*.\n</code>";
+    assert!(main.contains(written), "{main}");
+    assert!(main.contains("<p>After.</p>"), "{main}");
     assert!(main.contains(">Ctrl</span>"), "{main}");
-    assert!(!main.contains(".. fancybox::"), "{main}");
 }
 
 #[test]

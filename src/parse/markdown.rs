@@ -741,6 +741,7 @@ impl Converter<'_, '_> {
             options: content.options,
             body: content.body,
             location,
+            source: fenced(&info, &code),
         };
         self.check_options(&directive, &content.option_lines);
         let mut body_origin = Origin {
@@ -966,6 +967,25 @@ fn known_myst_options(name: &str) -> Option<&'static [&'static str]> {
         "include" => Some(INCLUDE),
         name => directives::known_options(name),
     }
+}
+
+/// A fenced directive as written: its info string and its content between fences long
+/// enough for any fence in the content. (The source's own fence may have been longer,
+/// or of tildes.)
+fn fenced(info: &str, content: &str) -> String {
+    let longest = content
+        .lines()
+        .map(|line| line.trim_start().chars().take_while(|c| *c == '`').count())
+        .max()
+        .unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    let mut written = format!("{fence}{info}\n{content}");
+    if !written.ends_with('\n') {
+        written.push('\n');
+    }
+    written.push_str(&fence);
+    written.push('\n');
+    written
 }
 
 fn toctree(directive: &Directive, body_origin: Origin) -> Block {

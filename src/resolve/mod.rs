@@ -638,12 +638,15 @@ fn resolve_page(index: &SiteIndex<'_>, number: usize, document: &mut Document) -
                         format!("unknown directive `{}`", directive.name),
                     )
                     .with_code("unknown-directive")
-                    .with_hint("its content is shown as a literal block; check the name"),
+                    .with_hint("it is shown as written, in a literal block; check the name"),
                 );
-                let code = if directive.body.trim().is_empty() {
-                    format!("{} {}\n", directive.name, directive.argument)
+                let code = if directive.source.is_empty() {
+                    format!(
+                        "{} {}\n{}",
+                        directive.name, directive.argument, directive.body
+                    )
                 } else {
-                    directive.body.clone()
+                    directive.source.clone()
                 };
                 Some(Block::Code(CodeBlock {
                     code,

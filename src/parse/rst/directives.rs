@@ -61,7 +61,12 @@ impl Parser<'_, '_> {
         if let Some(known) = known_options {
             self.check_options(&block, known);
         }
-        let blocks = self.run_directive(&block, context);
+        let mut blocks = self.run_directive(&block, context);
+        for kept in &mut blocks {
+            if let Block::Directive(directive) = kept {
+                directive.source = written(&lines[index..end]);
+            }
+        }
         out.extend(blocks);
         end
     }
@@ -359,7 +364,19 @@ pub(super) fn as_directive(block: &DirectiveBlock<'_>) -> Directive {
         options: block.options.clone(),
         body: block.body(),
         location: block.location,
+        source: String::new(),
     }
+}
+
+/// Lines as written, without the blank lines that end them.
+fn written(lines: &[Line<'_>]) -> String {
+    let last = lines.iter().rposition(|line| !line.is_blank());
+    let mut text = String::new();
+    for line in &lines[..last.map_or(0, |last| last + 1)] {
+        text.push_str(line.text);
+        text.push('\n');
+    }
+    text
 }
 
 fn class_option(block: &DirectiveBlock<'_>) -> Vec<String> {
