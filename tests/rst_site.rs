@@ -279,3 +279,51 @@ fn placement_directives_in_rst_render_the_placement() {
         "the field table is shown: {main}"
     );
 }
+
+#[test]
+fn glob_toctree_stays_in_its_folder_and_leaves_out_its_own_page() {
+    let book = Book::empty();
+    book.write("book.toml", BOOK_TOML)
+        .write(
+            "source/index.rst",
+            &lines(&[
+                "Home",
+                "====",
+                "",
+                ".. toctree::",
+                "   :glob:",
+                "",
+                "   intro",
+                "   *",
+                "   api/*",
+                "   none/*",
+            ]),
+        )
+        .write("source/intro.rst", "Intro\n=====\n")
+        .write("source/zeta.rst", "Zeta\n====\n")
+        .write("source/api/b.rst", "API B\n=====\n")
+        .write("source/api/a.rst", "API A\n=====\n")
+        .write("source/api/deep/c.rst", ":orphan:\n\nDeep C\n======\n");
+    let run = book.build(&[]);
+    run.expect_success();
+    assert_eq!(
+        run.headlines(),
+        ["warning: toctree pattern `none/*` matches no page"],
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.locations(), ["source/index.rst:10:4"]);
+
+    let main = book.main_of("index.html");
+    let linked: Vec<&str> = main
+        .split("<a href=\"")
+        .skip(1)
+        .map(|rest| &rest[..rest.find('"').unwrap()])
+        .filter(|href| !href.starts_with('#'))
+        .collect();
+    assert_eq!(
+        linked,
+        ["intro.html", "zeta.html", "api/a.html", "api/b.html"],
+        "{main}"
+    );
+}

@@ -908,28 +908,22 @@ impl TocDrawing<'_, '_, '_> {
     /// each entry.
     fn entries(&mut self, holder: usize, toctree: &Toctree, depth: u32) -> Vec<ListItem> {
         let mut items = Vec::new();
-        for entry in &toctree.entries {
+        let holder_doc = self.index.doc_name(holder);
+        let entry_pages =
+            nav::toctree_entry_pages(holder_doc, toctree, &self.index.site.pages_by_doc);
+        for (entry, mut targets) in toctree.entries.iter().zip(entry_pages) {
             if let Some(url) = nav::external_entry(&entry.target) {
                 let title = entry.title.clone().unwrap_or_else(|| url.clone());
                 items.push(link_item(url, title));
                 continue;
             }
-            let name = nav::resolve_doc_name(self.index.doc_name(holder), &entry.target);
-            let mut targets: Vec<usize> = self
-                .index
-                .site
-                .pages_by_doc
-                .get(&name)
-                .copied()
-                .into_iter()
-                .collect();
-            self.facts.push(Fact::Doc(name.clone()));
+            let name = nav::resolve_doc_name(holder_doc, &entry.target);
+            self.facts.push(Fact::Doc(name));
             if entry.target == "self" {
                 targets = vec![holder];
             }
-            if toctree.glob && targets.is_empty() {
+            if nav::is_glob_entry(toctree, entry) {
                 self.facts.push(Fact::DocNames);
-                targets = glob_pages(self.index, &name);
             }
             for target in targets {
                 let title = entry
@@ -1046,22 +1040,6 @@ fn close_sections(open: &mut Vec<OpenSection>, top: &mut Vec<ListItem>, level: u
             None => top.push(section.item),
         }
     }
-}
-
-fn glob_pages(index: &SiteIndex<'_>, pattern: &str) -> Vec<usize> {
-    let Ok(matcher) = globset::Glob::new(pattern).map(|glob| glob.compile_matcher()) else {
-        return Vec::new();
-    };
-    let mut found: Vec<(&str, usize)> = index
-        .site
-        .pages
-        .iter()
-        .enumerate()
-        .filter(|(_, page)| matcher.is_match(page.doc_name.as_str()))
-        .map(|(number, page)| (page.doc_name.as_str(), number))
-        .collect();
-    found.sort();
-    found.into_iter().map(|(_, page)| page).collect()
 }
 
 /// Counts of diagnostics by severity.
