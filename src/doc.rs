@@ -49,6 +49,10 @@ pub struct Document {
     /// The page is meant to stand outside the navigation (Sphinx's `:orphan:`), so no
     /// toctree reaching it is not a problem.
     pub orphan: bool,
+    /// Footnote labels with the mark each is shown with, where the source language
+    /// decides them (reStructuredText: `5`, `†`, `CIT2002`); footnotes without one
+    /// (all of Markdown's) are numbered in the order they are first referenced.
+    pub footnote_marks: Vec<(String, String)>,
 }
 
 impl Document {

@@ -60,6 +60,7 @@ pub fn parse(
         description: front_matter.description,
         blocks,
         orphan: false,
+        footnote_marks: Vec::new(),
     };
     ParseOutput {
         document,

@@ -56,6 +56,7 @@
 mod blocks;
 mod directives;
 mod explicit;
+mod footnotes;
 mod ids;
 mod inline;
 mod lines;
@@ -111,6 +112,7 @@ pub fn parse(
         description: parser.description.take(),
         blocks,
         orphan,
+        footnote_marks: parser.footnotes.marks(),
     };
     ParseOutput {
         document,
@@ -199,8 +201,7 @@ struct Parser<'a, 'o> {
     substitution_names: HashMap<String, String>,
     /// The language of literal blocks and of code blocks that name none (`highlight`).
     highlight_language: String,
-    auto_footnote_references: usize,
-    auto_footnote_definitions: usize,
+    footnotes: footnotes::Footnotes,
     description: Option<String>,
 }
 
@@ -226,8 +227,7 @@ impl<'a, 'o> Parser<'a, 'o> {
             substitution_limit: SUBSTITUTION_GROWTH,
             substitution_names: HashMap::new(),
             highlight_language: "default".to_string(),
-            auto_footnote_references: 0,
-            auto_footnote_definitions: 0,
+            footnotes: footnotes::Footnotes::default(),
             description: None,
         }
     }
@@ -285,6 +285,15 @@ impl<'a, 'o> Parser<'a, 'o> {
 
     /// The end of the page: substitutions, hyperlink references, labels.
     fn finish(&mut self, blocks: &mut Vec<Block>) {
+        for (label, at) in self.footnotes.number() {
+            let (what, written) = footnotes::describe(&label);
+            self.warn(
+                "undefined-footnote",
+                at,
+                format!("{what} `{written}` has no definition on this page"),
+                "define it with `.. [label] text`; each `[#]_` needs a `.. [#]` of its own",
+            );
+        }
         let written: usize = self
             .substitutions
             .values()
@@ -303,9 +312,13 @@ impl<'a, 'o> Parser<'a, 'o> {
             match block {
                 Block::Paragraph(inlines) => self.resolve_in_place(inlines),
                 Block::Heading(heading) => self.resolve_in_place(&mut heading.content),
-                Block::Quote(blocks)
-                | Block::Container { blocks, .. }
-                | Block::FootnoteDefinition { blocks, .. } => self.resolve_inlines(blocks),
+                Block::Quote(blocks) | Block::Container { blocks, .. } => {
+                    self.resolve_inlines(blocks)
+                }
+                Block::FootnoteDefinition { label, blocks } => {
+                    *label = self.footnotes.key(label).unwrap_or(label).to_string();
+                    self.resolve_inlines(blocks);
+                }
                 Block::Admonition(admonition) => {
                     if let Some(title) = &mut admonition.title {
                         self.resolve_in_place(title);
@@ -374,6 +387,10 @@ impl<'a, 'o> Parser<'a, 'o> {
                     out.extend(self.substitute(&name, location));
                 }
                 Inline::Link(link) => out.extend(self.resolve_link(link)),
+                Inline::FootnoteReference(label) => out.push(match self.footnotes.key(&label) {
+                    Some(key) => Inline::FootnoteReference(key.to_string()),
+                    None => Inline::Text(footnotes::describe(&label).1),
+                }),
                 Inline::Emphasis(children) => {
                     out.push(Inline::Emphasis(self.resolve_sequence(children)))
                 }
@@ -565,7 +582,7 @@ fn expanded_size(inlines: &[Inline]) -> usize {
 /// Whether inline content holds a substitution or a reference the parser resolves.
 fn needs_resolution(inlines: &[Inline]) -> bool {
     inlines.iter().any(|inline| match inline {
-        Inline::Substitution { .. } => true,
+        Inline::Substitution { .. } | Inline::FootnoteReference(_) => true,
         Inline::Link(link) => {
             matches!(&link.destination, LinkDestination::Url(url) if url.starts_with('\0'))
                 || needs_resolution(&link.content)
