@@ -2,7 +2,8 @@
 //!
 //! One method per block kind, writing into a single string. Code is highlighted here
 //! (an unknown language is a warning and renders as plain text); headings get anchor
-//! links; footnotes are numbered in the order they are first referenced.
+//! links; footnotes show the marks the parser gave them (reStructuredText's), else are
+//! numbered in the order they are first referenced.
 
 use std::collections::HashMap;
 

@@ -9,9 +9,10 @@
 //! the block grammar below turns lines into blocks, parsing inline markup as each text
 //! block is complete and following includes in place (an included file is parsed where
 //! the directive stands, so includes inside lists and directives work); then
-//! [`Parser::finish`] replaces substitution references with their definitions (from the
-//! page, its includes, or `[variables]`), resolves hyperlink references to the page's
-//! targets, and moves labels that stand before a heading onto the heading.
+//! [`Parser::finish`] numbers footnotes (`footnotes.rs`), replaces substitution
+//! references with their definitions (from the page, its includes, or `[variables]`),
+//! resolves hyperlink and footnote references to the page's targets, and moves labels
+//! that stand before a heading onto the heading.
 //!
 //! # Grammar
 //!
