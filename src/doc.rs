@@ -174,7 +174,11 @@ pub struct CodeBlock {
     pub code: String,
     pub caption: Option<String>,
     pub line_numbers: bool,
-    /// 1-based line numbers to emphasise.
+    /// The number shown on the first line when lines are numbered (`:lineno-start:`);
+    /// `None` for 1.
+    pub first_line_number: Option<u32>,
+    /// 1-based line numbers to emphasise (counted from the block's first line, whatever
+    /// number it shows).
     pub emphasized: Vec<u32>,
     /// Where the code starts in its source, for diagnostics about the block.
     pub location: Location,

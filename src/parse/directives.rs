@@ -229,12 +229,18 @@ pub fn code_block(directive: &Directive, code: String) -> (CodeBlock, Option<Dia
     let language = argument
         .or_else(|| directive.option("language"))
         .map(str::to_string);
+    let (first_line_number, problem) = match first_line_number(directive) {
+        Ok(number) => (number, None),
+        Err(problem) => (None, Some(problem)),
+    };
     let mut block = CodeBlock {
         language,
         code: dedent(&code, directive.option("dedent")),
         caption: directive.option("caption").map(str::to_string),
-        line_numbers: directive.option("linenos").is_some()
-            || directive.option("lineno-start").is_some(),
+        line_numbers: ["linenos", "lineno-start", "number-lines"]
+            .iter()
+            .any(|option| directive.option(option).is_some()),
+        first_line_number,
         emphasized: Vec::new(),
         location: Location {
             line: directive.location.line + 1,
@@ -243,6 +249,9 @@ pub fn code_block(directive: &Directive, code: String) -> (CodeBlock, Option<Dia
     };
     if !block.code.ends_with('\n') && !block.code.is_empty() {
         block.code.push('\n');
+    }
+    if problem.is_some() {
+        return (block, problem);
     }
     if let Some(spec) = directive.option("emphasize-lines") {
         match parse_line_ranges(spec) {
@@ -276,6 +285,27 @@ pub fn code_block(directive: &Directive, code: String) -> (CodeBlock, Option<Dia
         }
     }
     (block, None)
+}
+
+/// Where line numbering starts: `:lineno-start: N` (Sphinx) or `:number-lines: N`
+/// (docutils); `None` when neither gives a number.
+pub fn first_line_number(directive: &Directive) -> Result<Option<u32>, Diagnostic> {
+    let given = ["lineno-start", "number-lines"]
+        .into_iter()
+        .find_map(|option| Some((option, directive.option(option)?.trim())));
+    let Some((option, value)) = given.filter(|(_, value)| !value.is_empty()) else {
+        return Ok(None);
+    };
+    value.parse::<u32>().map(Some).map_err(|_| {
+        Diagnostic::warning(
+            directive.location,
+            format!("`:{option}: {value}` is not a line number"),
+        )
+        .with_code("invalid-option")
+        .with_hint(format!(
+            "give the number of the first line, as in `:{option}: 10`"
+        ))
+    })
 }
 
 /// Removes `amount` columns of leading white space (or the common indentation when the
@@ -583,6 +613,23 @@ mod tests {
         assert_eq!(typo.hint.as_deref(), Some("did you mean `:linenos:`?"));
         let far = unknown_option("note", "bogus", known_options("note").unwrap(), at);
         assert_eq!(far.hint.as_deref(), Some("`note` takes: class, name"));
+    }
+
+    #[test]
+    fn numbering_starts_where_lineno_start_says() {
+        let block = |options: &[(&str, &str)]| code_block(&directive(options), "a\nb\n".into());
+        let (code, problem) = block(&[("lineno-start", "10"), ("emphasize-lines", "2")]);
+        assert!(problem.is_none());
+        assert!(code.line_numbers);
+        assert_eq!(code.first_line_number, Some(10));
+        assert_eq!(code.emphasized, [2]);
+        assert_eq!(block(&[("number-lines", "3")]).0.first_line_number, Some(3));
+        assert_eq!(block(&[("linenos", "")]).0.first_line_number, None);
+        let (_, problem) = block(&[("lineno-start", "ten")]);
+        assert_eq!(
+            problem.unwrap().message,
+            "`:lineno-start: ten` is not a line number"
+        );
     }
 
     #[test]

@@ -282,6 +282,10 @@ impl HtmlRenderer<'_> {
             }
             let number = index as u32 + 1;
             let emphasized = code.emphasized.contains(&number);
+            let number = code
+                .first_line_number
+                .unwrap_or(1)
+                .saturating_add(index as u32);
             let class = if emphasized {
                 "lb-line lb-hl-line"
             } else {

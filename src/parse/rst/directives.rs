@@ -233,6 +233,10 @@ impl Parser<'_, '_> {
                         ..CodeBlock::default()
                     };
                     code.line_numbers = block.has_option("number-lines");
+                    match shared::first_line_number(&as_directive(block)) {
+                        Ok(number) => code.first_line_number = number,
+                        Err(problem) => self.report(problem),
+                    }
                     vec![Block::Code(code)]
                 } else {
                     self.include_chain.push(at);
