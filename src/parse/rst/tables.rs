@@ -383,6 +383,20 @@ impl Parser<'_, '_> {
             }
             rows.push(TableRow { cells });
         }
+        let width = rows.iter().map(|row| row.cells.len()).max().unwrap_or(0);
+        if rows.iter().any(|row| row.cells.len() != width) {
+            self.warn(
+                "rst-malformed-csv-table",
+                block.location,
+                "csv-table rows have different numbers of values",
+                "give every row the same number of values; short rows are filled with \
+                 empty cells",
+            );
+            // As docutils does, so the columns still line up.
+            for row in &mut rows {
+                row.cells.resize_with(width, || TableCell::new(Vec::new()));
+            }
+        }
         let mut table = self.directive_table(block, rows);
         if header_from_option > 0 {
             let mut head = std::mem::take(&mut table.body);
