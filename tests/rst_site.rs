@@ -327,3 +327,37 @@ fn glob_toctree_stays_in_its_folder_and_leaves_out_its_own_page() {
         "{main}"
     );
 }
+
+#[test]
+fn hints_on_rst_pages_show_rst_syntax() {
+    let book = Book::empty();
+    book.write("book.toml", BOOK_TOML).write(
+        "source/index.rst",
+        &lines(&[
+            "Home",
+            "====",
+            "",
+            "See :ref:`nowhere` and :ref:`spot`.",
+            "",
+            ".. _spot:",
+            "",
+            "Just a paragraph.",
+        ]),
+    );
+    let run = book.build(&[]);
+    run.expect_success();
+    assert!(
+        run.stderr
+            .contains("help: define it with `.. _name:` before a section title"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("help: give the reference its own text: :ref:`Text <label>`"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("(name)="), "{}", run.stderr);
+    assert!(!run.stderr.contains("{ref}"), "{}", run.stderr);
+}

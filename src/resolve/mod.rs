@@ -704,8 +704,12 @@ fn resolve_reference(
         }
     };
 
+    let rst = written_in_rst(index, reference.location.file);
     let Some((url, title)) = found else {
         let (what, hint) = match reference.kind {
+            ReferenceKind::Label if rst => {
+                ("label", "define it with `.. _name:` before a section title")
+            }
             ReferenceKind::Label => ("label", "define it with `(name)=` before a heading"),
             ReferenceKind::Page => ("page", "name the page by its path without extension"),
         };
@@ -738,7 +742,11 @@ fn resolve_reference(
                     ),
                 )
                 .with_code("untitled-label")
-                .with_hint("give the reference its own text: {ref}`Text <label>`"),
+                .with_hint(if rst {
+                    "give the reference its own text: :ref:`Text <label>`"
+                } else {
+                    "give the reference its own text: {ref}`Text <label>`"
+                }),
             );
             reference.target.clone()
         }
@@ -749,6 +757,14 @@ fn resolve_reference(
         content: vec![Inline::Text(text)],
         location: Some(reference.location),
     })
+}
+
+/// Whether a source file is reStructuredText, so hints show its syntax.
+fn written_in_rst(index: &SiteIndex<'_>, file: FileId) -> bool {
+    index
+        .sources
+        .get(file)
+        .is_some_and(|source| source.path.extension().is_some_and(|ext| ext == "rst"))
 }
 
 /// The path of a source file relative to the source folder, for files under it.
@@ -806,7 +822,9 @@ fn resolve_link(
         diagnostics.push(
             Diagnostic::warning(*location, format!("link to `{path}`, which is not a page"))
                 .with_code("link-not-a-page")
-                .with_hint("link to a .md page of this book by its path relative to this file"),
+                .with_hint(
+                    "link to a page of this book (.md or .rst) by its path relative to this file",
+                ),
         );
         link.destination = LinkDestination::Url(path.clone());
         return;
