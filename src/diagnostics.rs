@@ -250,22 +250,37 @@ impl SourceMap {
         let line_index = location.line.checked_sub(1)? as usize;
         let line_text = file.text.lines().nth(line_index).unwrap_or("");
         let line_text = line_text.trim_end_matches('\r').to_string();
-        let start = line_text
-            .char_indices()
-            .nth(location.column.saturating_sub(1) as usize)
-            .map_or(line_text.len(), |(index, _)| index);
-        let end = line_text[start..]
-            .char_indices()
-            .find(|(_, c)| c.is_whitespace())
-            .map_or(line_text.len(), |(index, _)| start + index)
-            .max((start + 1).min(line_text.len()));
+        let span = underline_span(&line_text, location.column);
         Some(Excerpt {
             path: file.display_path.clone(),
             line: location.line,
             line_text,
-            span: start..end,
+            span,
         })
     }
+}
+
+/// The byte range to underline on a line for a 1-based character column: the word that
+/// starts there, or the one character there when it is whitespace, or nothing past the
+/// end. Both ends fall on character boundaries, which annotate-snippets requires (a
+/// column on U+00A0 or U+3000 once made it panic).
+fn underline_span(line_text: &str, column: u32) -> std::ops::Range<usize> {
+    let start = line_text
+        .char_indices()
+        .nth(column.saturating_sub(1) as usize)
+        .map_or(line_text.len(), |(index, _)| index);
+    let Some(first) = line_text[start..].chars().next() else {
+        return start..start;
+    };
+    let after_first = start + first.len_utf8();
+    if first.is_whitespace() {
+        return start..after_first;
+    }
+    let end = line_text[after_first..]
+        .char_indices()
+        .find(|(_, c)| c.is_whitespace())
+        .map_or(line_text.len(), |(index, _)| after_first + index);
+    start..end
 }
 
 /// A diagnostic with its file named, as `loopbook check --format json` prints it.
@@ -304,5 +319,47 @@ impl fmt::Display for OneLine<'_> {
             Severity::Warning => "warning",
         };
         write!(f, "{severity}: {}", diagnostic.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whitespace characters longer than one byte in UTF-8.
+    const WIDE_SPACES: [char; 3] = ['\u{a0}', '\u{2028}', '\u{3000}'];
+
+    fn render_at(text: &str, line: u32, column: u32) -> String {
+        let sources = SourceMap::default();
+        let file = sources.add(Path::new("page.md"), "page.md".into(), text.into());
+        let diagnostic = Diagnostic::warning(Location::new(file, line, column), "odd space");
+        sources.render(&diagnostic, false)
+    }
+
+    #[test]
+    fn a_column_on_a_multibyte_space_renders_without_panicking() {
+        for space in WIDE_SPACES {
+            for column in 1..=4 {
+                let text = format!("{space}title = \"F\"\nx{space}{space}\n{space}");
+                for line in 1..=3 {
+                    let rendered = render_at(&text, line, column);
+                    assert!(rendered.contains("odd space"), "{rendered}");
+                    assert!(rendered.contains("page.md"), "{rendered}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn underline_covers_whole_characters() {
+        for space in WIDE_SPACES {
+            let line = format!("{space}title{space}= \"F\"");
+            let width = space.len_utf8();
+            assert_eq!(underline_span(&line, 1), 0..width);
+            assert_eq!(underline_span(&line, 2), width..width + 5);
+            assert_eq!(underline_span(&line, 7), width + 5..2 * width + 5);
+            assert_eq!(underline_span(&line, 99), line.len()..line.len());
+        }
+        assert_eq!(underline_span("héllo wörld", 7), 7..13);
     }
 }

@@ -7,6 +7,15 @@
 
 use serde::{Deserialize, Serialize};
 
+/// How deeply the model nests containers: quotes, lists, admonitions, table cells,
+/// emphasis in emphasis. Each parser shows what lies deeper as written, in a literal
+/// block, with a warning. Every walk over the model (resolving, rendering the HTML, the
+/// Markdown copy and the search text, even dropping it) recurses once or a few times per
+/// level, so bounding the model bounds them all: at this depth a debug build's deepest
+/// walk stays well inside a worker thread's 2 MiB stack, while pages people write nest a
+/// dozen levels at most.
+pub const MAX_DEPTH: usize = 100;
+
 /// Index of a source file in the build's source map (pages and everything they include).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
@@ -40,6 +49,10 @@ pub struct Document {
     /// The page is meant to stand outside the navigation (Sphinx's `:orphan:`), so no
     /// toctree reaching it is not a problem.
     pub orphan: bool,
+    /// Footnote labels with the mark each is shown with, where the source language
+    /// decides them (reStructuredText: `5`, `†`, `CIT2002`); footnotes without one
+    /// (all of Markdown's) are numbered in the order they are first referenced.
+    pub footnote_marks: Vec<(String, String)>,
 }
 
 impl Document {
@@ -161,7 +174,11 @@ pub struct CodeBlock {
     pub code: String,
     pub caption: Option<String>,
     pub line_numbers: bool,
-    /// 1-based line numbers to emphasise.
+    /// The number shown on the first line when lines are numbered (`:lineno-start:`);
+    /// `None` for 1.
+    pub first_line_number: Option<u32>,
+    /// 1-based line numbers to emphasise (counted from the block's first line, whatever
+    /// number it shows).
     pub emphasized: Vec<u32>,
     /// Where the code starts in its source, for diagnostics about the block.
     pub location: Location,
@@ -323,6 +340,9 @@ pub struct Directive {
     /// The directive's content as written (dedented).
     pub body: String,
     pub location: Location,
+    /// The whole directive as written (its options and content too), shown as it is
+    /// when no stage knows the directive; empty where the parser did not keep it.
+    pub source: String,
 }
 
 impl Directive {
@@ -381,9 +401,12 @@ pub struct Link {
 pub enum LinkDestination {
     /// A URL used as written (absolute, `#fragment`, or a relative non-page path).
     Url(String),
-    /// A link to another source file (`other.md#anchor`), made a page URL at resolve time.
+    /// A link to another source file (`other.md?query#anchor`), made a page URL at
+    /// resolve time.
     Source {
         path: String,
+        /// What followed `?`, kept on the page URL.
+        query: Option<String>,
         fragment: Option<String>,
         location: Location,
     },
@@ -407,6 +430,52 @@ pub struct Reference {
     /// Explicit text (`Text <target>`); otherwise the target's title is used.
     pub text: Option<String>,
     pub location: Location,
+}
+
+/// How many containers deep `blocks` nest: a top-level paragraph is at 0, one in a
+/// quote at 1, emphasis in that paragraph at 2. Block containers (a quote, a list, an
+/// admonition, a table) and inline ones (emphasis, a link) count alike. Measured without
+/// recursion, so it can check a model of any depth.
+pub fn nesting_depth(blocks: &[Block]) -> usize {
+    enum Sequence<'a> {
+        Blocks(&'a [Block]),
+        Inlines(&'a [Inline]),
+    }
+    let mut deepest = 0;
+    let mut pending = vec![(Sequence::Blocks(blocks), 0)];
+    while let Some((sequence, depth)) = pending.pop() {
+        deepest = deepest.max(depth);
+        match sequence {
+            Sequence::Blocks(blocks) => {
+                for block in blocks {
+                    for inlines in block_inlines(block) {
+                        pending.push((Sequence::Inlines(inlines), depth));
+                    }
+                    for child in child_blocks(block) {
+                        pending.push((Sequence::Blocks(child), depth + 1));
+                    }
+                }
+            }
+            Sequence::Inlines(inlines) => {
+                for children in inlines.iter().filter_map(inline_children) {
+                    pending.push((Sequence::Inlines(children), depth + 1));
+                }
+            }
+        }
+    }
+    deepest
+}
+
+fn inline_children(inline: &Inline) -> Option<&[Inline]> {
+    match inline {
+        Inline::Emphasis(children)
+        | Inline::Strong(children)
+        | Inline::Strikethrough(children)
+        | Inline::Superscript(children)
+        | Inline::Subscript(children) => Some(children),
+        Inline::Link(link) => Some(&link.content),
+        _ => None,
+    }
 }
 
 /// Calls `f` on every block, depth first, including blocks nested in lists and tables.

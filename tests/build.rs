@@ -85,6 +85,103 @@ fn unresolved_reference_is_a_warning_at_its_line_and_plain_text() {
 }
 
 #[test]
+fn ids_on_a_page_are_unique_and_a_label_keeps_its_own() {
+    let book = book_with_page(
+        "# Home\n\n## Step\n\n(step-1)=\n## Install\n\n## Step\n\nSee {ref}`step-1`.\n\n\
+         ## A {#dup}\n\n## B {#dup}\n",
+    );
+    let run = book.build(&[]);
+    run.expect_success();
+    assert_eq!(
+        run.headlines(),
+        ["warning: heading id `dup` is already used on this page"]
+    );
+    assert_eq!(run.locations(), ["content/index.md:14:1"]);
+
+    let main = book.main_of("index.html");
+    let ids: Vec<&str> = main
+        .split("id=\"")
+        .skip(1)
+        .map(|rest| &rest[..rest.find('"').unwrap()])
+        .collect();
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(ids.len(), unique.len(), "{ids:?}");
+    assert!(
+        main.contains("<span id=\"step-1\"></span><h2 id=\"install\""),
+        "{main}"
+    );
+    assert!(
+        main.contains(r##"<a href="index.html#step-1">Install</a>"##),
+        "{main}"
+    );
+}
+
+#[test]
+fn directive_option_mistakes_are_warnings_at_their_lines() {
+    let book = book_with_page(
+        "# Home\n\n\
+         ```{code-block} js\n:linenose:\n:emphasize-lines: 99\nrun()\n```\n\n\
+         ```{literalinclude} five.js\n:lines: 9-20\n```\n\n\
+         ```{admonition}\nNo title.\n```\n\n\
+         (My Label)=\n## Labelled\n\n\
+         See {ref}`my label` and [step two](guide.md?tab=js#step-2).\n",
+    );
+    book.write("content/five.js", "1\n2\n3\n4\n5\n")
+        .write("content/guide.md", "# Guide\n\n## Step 2\n")
+        .write(
+            "book.toml",
+            "[book]\ntitle = \"T\"\n[build]\nexclude = [\"five.js\"]\n",
+        );
+    let run = book.build(&[]);
+    run.expect_success();
+    assert_eq!(
+        run.headlines(),
+        [
+            "warning: `:emphasize-lines: 99` names lines past the end of the code, which has 1 line",
+            "warning: unknown option `:linenose:` for `code-block`",
+            "warning: `:lines: 9-20` selects nothing: `five.js` has 5 lines",
+            "warning: `admonition` directive needs an argument",
+        ],
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        run.locations(),
+        [
+            "content/index.md:3:1",
+            "content/index.md:4:1",
+            "content/index.md:9:1",
+            "content/index.md:13:1"
+        ]
+    );
+    assert!(run.stderr.contains("did you mean `:linenos:`?"));
+    let main = book.main_of("index.html");
+    assert!(
+        main.contains(r##"<a href="index.html#my-label">Labelled</a>"##),
+        "{main}"
+    );
+    assert!(
+        main.contains(r##"<a href="guide.html?tab=js#step-2">step two</a>"##),
+        "{main}"
+    );
+}
+
+#[test]
+fn unknown_directive_is_shown_whole_as_written() {
+    let book =
+        book_with_page("# Home\n\n````{fancy} argument text\n:opt: value\n\n```js\nx\n```\n````\n");
+    let run = book.build(&[]);
+    run.expect_success();
+    assert_eq!(run.headlines(), ["warning: unknown directive `fancy`"]);
+    assert_eq!(run.locations(), ["content/index.md:3:1"]);
+    let main = book.main_of("index.html");
+    let written = "````{fancy} argument text\n:opt: value\n\n```js\nx\n```\n````\n</code>";
+    assert!(main.contains(written), "{main}");
+}
+
+#[test]
 fn strict_turns_warnings_into_a_failed_build() {
     let book = book_with_page("# Home\n\n{ref}`nowhere`\n");
     let run = book.build(&["--strict"]);
@@ -163,6 +260,77 @@ fn misspelt_key_names_the_right_key_and_its_line() {
     );
     assert!(run.stderr.contains("help: did you mean `build-dir`?"));
     assert!(run.stderr.contains("book.toml:5:1"));
+}
+
+#[test]
+fn error_on_a_multibyte_space_is_reported_not_a_panic() {
+    for space in ['\u{a0}', '\u{2028}', '\u{3000}'] {
+        let book = Book::empty();
+        book.write("book.toml", &format!("[book]\n{space}title = \"F\"\n"))
+            .write("content/index.md", "# Home\n");
+        let run = book.build(&[]);
+        run.expect_code(2);
+        assert!(run.stderr.contains("book.toml:2:1"), "{}", run.stderr);
+        let check = loopbook(&["check", "--format", "json"], book.path());
+        check.expect_code(2);
+        assert!(!check.stderr.contains("panicked"), "{}", check.stderr);
+
+        let book = book_with_page(&format!("+++\n{space}title = \"X\"\n+++\n# Home\n"));
+        let run = book.build(&[]);
+        run.expect_code(1);
+        assert_eq!(run.locations(), ["content/index.md:2:1"], "{}", run.stderr);
+    }
+}
+
+#[test]
+fn pages_nested_past_the_depth_cap_build_and_keep_their_text() {
+    let quotes = format!("# Quotes\n\n{}deep quote\n", "> ".repeat(100_000));
+    let lists = format!("# Lists\n\n{}deep item\n", "- ".repeat(20_000));
+    let stars = "*".repeat(100_000);
+    let emphasis = format!("# Emphasis\n\n{stars}deep emphasis{stars}\n");
+    let notes: String = (0..300)
+        .map(|level| format!("{}.. note::\n\n", "   ".repeat(level)))
+        .collect();
+    let notes = format!("Notes\n=====\n\n{notes}{}deep note\n", "   ".repeat(300));
+    let book = book_with_page(&quotes);
+    book.write("content/lists.md", &lists)
+        .write("content/emphasis.md", &emphasis)
+        .write("content/notes.rst", &format!(":orphan:\n\n{notes}"));
+
+    let run = book.build(&[]);
+    run.expect_success();
+    let too_deep = run
+        .headlines()
+        .into_iter()
+        .filter(|line| line == "warning: nested too deeply: shown as written")
+        .count();
+    assert_eq!(too_deep, 4, "{}", run.stderr);
+    let mut locations = run.locations();
+    locations.sort();
+    assert_eq!(
+        locations,
+        [
+            "content/emphasis.md:3:201",
+            "content/index.md:3:201",
+            "content/lists.md:3:201",
+            "content/notes.rst:206:301",
+        ]
+    );
+    for (page, text) in [
+        ("index", "deep quote"),
+        ("lists", "deep item"),
+        ("emphasis", "deep emphasis"),
+        ("notes", "deep note"),
+    ] {
+        assert!(
+            book.main_of(&format!("{page}.html")).contains(text),
+            "{page}"
+        );
+        assert!(
+            book.read(&format!("public/{page}.md")).contains(text),
+            "{page}"
+        );
+    }
 }
 
 #[test]

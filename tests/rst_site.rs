@@ -213,7 +213,7 @@ fn unknown_directive_and_role_are_warnings_shown_as_text() {
     let book = Book::empty();
     book.write("book.toml", BOOK_TOML).write(
         "source/index.rst",
-        "Home\n====\n\nPress :kbdx:`Ctrl`.\n\n.. fancybox:: arg\n\n   Inner *text*.\n",
+        "Home\n====\n\nPress :kbdx:`Ctrl`.\n\n.. fancybox:: arg\n   :opt: value\n\n   Inner *text*.\n\nAfter.\n",
     );
     let run = book.build(&[]);
     run.expect_success();
@@ -233,9 +233,11 @@ fn unknown_directive_and_role_are_warnings_shown_as_text() {
         ["source/index.rst:4:7", "source/index.rst:6:1"]
     );
     let main = book.main_of("index.html");
-    assert!(main.contains("Inner *text*."), "{main}");
+    // Shown whole, as written: argument, options and content.
+    let written = ".. fancybox:: arg\n   :opt: value\n\n   Inner *text*.\n</code>";
+    assert!(main.contains(written), "{main}");
+    assert!(main.contains("<p>After.</p>"), "{main}");
     assert!(main.contains(">Ctrl</span>"), "{main}");
-    assert!(!main.contains(".. fancybox::"), "{main}");
 }
 
 #[test]
@@ -276,4 +278,86 @@ fn placement_directives_in_rst_render_the_placement() {
         main.contains("order_number"),
         "the field table is shown: {main}"
     );
+}
+
+#[test]
+fn glob_toctree_stays_in_its_folder_and_leaves_out_its_own_page() {
+    let book = Book::empty();
+    book.write("book.toml", BOOK_TOML)
+        .write(
+            "source/index.rst",
+            &lines(&[
+                "Home",
+                "====",
+                "",
+                ".. toctree::",
+                "   :glob:",
+                "",
+                "   intro",
+                "   *",
+                "   api/*",
+                "   none/*",
+            ]),
+        )
+        .write("source/intro.rst", "Intro\n=====\n")
+        .write("source/zeta.rst", "Zeta\n====\n")
+        .write("source/api/b.rst", "API B\n=====\n")
+        .write("source/api/a.rst", "API A\n=====\n")
+        .write("source/api/deep/c.rst", ":orphan:\n\nDeep C\n======\n");
+    let run = book.build(&[]);
+    run.expect_success();
+    assert_eq!(
+        run.headlines(),
+        ["warning: toctree pattern `none/*` matches no page"],
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.locations(), ["source/index.rst:10:4"]);
+
+    let main = book.main_of("index.html");
+    let linked: Vec<&str> = main
+        .split("<a href=\"")
+        .skip(1)
+        .map(|rest| &rest[..rest.find('"').unwrap()])
+        .filter(|href| !href.starts_with('#'))
+        .collect();
+    assert_eq!(
+        linked,
+        ["intro.html", "zeta.html", "api/a.html", "api/b.html"],
+        "{main}"
+    );
+}
+
+#[test]
+fn hints_on_rst_pages_show_rst_syntax() {
+    let book = Book::empty();
+    book.write("book.toml", BOOK_TOML).write(
+        "source/index.rst",
+        &lines(&[
+            "Home",
+            "====",
+            "",
+            "See :ref:`nowhere` and :ref:`spot`.",
+            "",
+            ".. _spot:",
+            "",
+            "Just a paragraph.",
+        ]),
+    );
+    let run = book.build(&[]);
+    run.expect_success();
+    assert!(
+        run.stderr
+            .contains("help: define it with `.. _name:` before a section title"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("help: give the reference its own text: :ref:`Text <label>`"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("(name)="), "{}", run.stderr);
+    assert!(!run.stderr.contains("{ref}"), "{}", run.stderr);
 }

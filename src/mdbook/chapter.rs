@@ -383,6 +383,7 @@ impl<'a> Expander<'a> {
             options,
             body,
             location: at,
+            source: String::new(),
         };
         let body_offset = at.line + body_line;
         let name = directive.name.as_str();

@@ -18,12 +18,156 @@ pub const ADMONITIONS: &[&str] = &[
     "seealso",
 ];
 
+const IMAGE_OPTIONS: &[&str] = &[
+    "alt", "height", "width", "scale", "align", "target", "class", "name", "loading",
+];
+
+/// The options a directive takes, as docutils and Sphinx define them (loopbook reads
+/// some and accepts the others without effect); `None` for a directive whose options
+/// are checked elsewhere (the placement directives) or not at all (unknown ones).
+pub fn known_options(name: &str) -> Option<&'static [&'static str]> {
+    match name {
+        "include" => Some(&[
+            "literal",
+            "code",
+            "number-lines",
+            "encoding",
+            "tab-width",
+            "start-line",
+            "end-line",
+            "start-after",
+            "end-before",
+            "parser",
+            "class",
+            "name",
+        ]),
+        "literalinclude" => Some(&[
+            "dedent",
+            "linenos",
+            "lineno-start",
+            "lineno-match",
+            "tab-width",
+            "language",
+            "force",
+            "encoding",
+            "pyobject",
+            "lines",
+            "start-after",
+            "end-before",
+            "start-at",
+            "end-at",
+            "prepend",
+            "append",
+            "emphasize-lines",
+            "caption",
+            "class",
+            "name",
+            "diff",
+        ]),
+        "code-block" | "sourcecode" | "code" => Some(&[
+            "force",
+            "linenos",
+            "lineno-start",
+            "dedent",
+            "emphasize-lines",
+            "caption",
+            "class",
+            "name",
+            "number-lines",
+        ]),
+        "raw" => Some(&["file", "url", "encoding", "class"]),
+        "image" => Some(IMAGE_OPTIONS),
+        "figure" => Some(&[
+            "alt", "height", "width", "scale", "align", "target", "class", "name", "loading",
+            "figwidth", "figclass",
+        ]),
+        "container" => Some(&["name", "class"]),
+        "toctree" => Some(&[
+            "maxdepth",
+            "name",
+            "class",
+            "caption",
+            "glob",
+            "hidden",
+            "includehidden",
+            "numbered",
+            "titlesonly",
+            "reversed",
+        ]),
+        "admonition" | "rubric" | "topic" => Some(&["class", "name"]),
+        name if ADMONITIONS.contains(&name) => Some(&["class", "name"]),
+        "list-table" => Some(&[
+            "header-rows",
+            "stub-columns",
+            "width",
+            "widths",
+            "class",
+            "name",
+            "align",
+        ]),
+        "csv-table" => Some(&[
+            "header-rows",
+            "stub-columns",
+            "header",
+            "width",
+            "widths",
+            "file",
+            "url",
+            "encoding",
+            "class",
+            "name",
+            "align",
+            "delim",
+            "keepspace",
+            "quote",
+            "escape",
+        ]),
+        "meta" => Some(&[]),
+        "contents" => Some(&["depth", "local", "backlinks", "class"]),
+        "only" => Some(&[]),
+        "highlight" => Some(&["linenothreshold", "force"]),
+        "parsed-literal" => Some(&["class", "name"]),
+        _ => None,
+    }
+}
+
+/// An option the directive does not take: a warning naming the nearest one it does.
+pub fn unknown_option(directive: &str, option: &str, known: &[&str], at: Location) -> Diagnostic {
+    let hint = match crate::config::nearest(option, known) {
+        Some(nearest) => format!("did you mean `:{nearest}:`?"),
+        None if known.is_empty() => format!("`{directive}` takes no options"),
+        None => format!("`{directive}` takes: {}", known.join(", ")),
+    };
+    Diagnostic::warning(at, format!("unknown option `:{option}:` for `{directive}`"))
+        .with_code("unknown-directive-option")
+        .with_hint(hint)
+}
+
+/// A MyST directive's content split into its options and its body.
+#[derive(Debug, Default, PartialEq)]
+pub struct OptionBlock {
+    /// Options in source order, names without colons.
+    pub options: Vec<(String, String)>,
+    /// For each option, the 0-based line of the content it stands on.
+    pub option_lines: Vec<u32>,
+    pub body: String,
+    /// The 0-based line of the content the body starts on.
+    pub body_line: u32,
+}
+
 /// Splits MyST option lines (`:name: value`, or a `---` YAML-style block of
 /// `name: value` lines) off the top of a directive's content. Returns the options, the
 /// remaining body, and how many lines the options took.
 pub fn split_options(content: &str) -> (Vec<(String, String)>, String, u32) {
+    let block = read_options(content);
+    (block.options, block.body, block.body_line)
+}
+
+/// [`split_options`], keeping the line each option stands on.
+pub fn read_options(content: &str) -> OptionBlock {
     let lines: Vec<&str> = content.split_inclusive('\n').collect();
     let mut options = Vec::new();
+    let mut option_lines = Vec::new();
     let mut used = 0;
 
     if lines.first().is_some_and(|line| line.trim_end() == "---") {
@@ -32,9 +176,10 @@ pub fn split_options(content: &str) -> (Vec<(String, String)>, String, u32) {
             .skip(1)
             .position(|line| line.trim_end() == "---");
         if let Some(close) = close {
-            for line in &lines[1..=close] {
+            for (index, line) in lines[1..=close].iter().enumerate() {
                 if let Some((name, value)) = line.split_once(':') {
                     options.push((name.trim().to_string(), unquote(value.trim())));
+                    option_lines.push(index as u32 + 1);
                 }
             }
             used = close + 2;
@@ -51,6 +196,7 @@ pub fn split_options(content: &str) -> (Vec<(String, String)>, String, u32) {
                 break;
             }
             options.push((name.to_string(), value.trim().to_string()));
+            option_lines.push(used as u32);
             used += 1;
         }
     }
@@ -62,7 +208,12 @@ pub fn split_options(content: &str) -> (Vec<(String, String)>, String, u32) {
         body.remove(0);
         body_line += 1;
     }
-    (options, body, body_line)
+    OptionBlock {
+        options,
+        option_lines,
+        body,
+        body_line,
+    }
 }
 
 fn unquote(value: &str) -> String {
@@ -78,12 +229,18 @@ pub fn code_block(directive: &Directive, code: String) -> (CodeBlock, Option<Dia
     let language = argument
         .or_else(|| directive.option("language"))
         .map(str::to_string);
+    let (first_line_number, problem) = match first_line_number(directive) {
+        Ok(number) => (number, None),
+        Err(problem) => (None, Some(problem)),
+    };
     let mut block = CodeBlock {
         language,
         code: dedent(&code, directive.option("dedent")),
         caption: directive.option("caption").map(str::to_string),
-        line_numbers: directive.option("linenos").is_some()
-            || directive.option("lineno-start").is_some(),
+        line_numbers: ["linenos", "lineno-start", "number-lines"]
+            .iter()
+            .any(|option| directive.option(option).is_some()),
+        first_line_number,
         emphasized: Vec::new(),
         location: Location {
             line: directive.location.line + 1,
@@ -93,9 +250,29 @@ pub fn code_block(directive: &Directive, code: String) -> (CodeBlock, Option<Dia
     if !block.code.ends_with('\n') && !block.code.is_empty() {
         block.code.push('\n');
     }
+    if problem.is_some() {
+        return (block, problem);
+    }
     if let Some(spec) = directive.option("emphasize-lines") {
         match parse_line_ranges(spec) {
-            Some(lines) => block.emphasized = lines,
+            Some(lines) => {
+                let length = block.code.lines().count();
+                let past_end = lines.iter().any(|line| *line as usize > length);
+                block.emphasized = lines;
+                if past_end {
+                    let diagnostic = Diagnostic::warning(
+                        directive.location,
+                        format!(
+                            "`:emphasize-lines: {spec}` names lines past the end of the code, \
+                             which has {length} {}",
+                            if length == 1 { "line" } else { "lines" }
+                        ),
+                    )
+                    .with_code("invalid-option")
+                    .with_hint("lines count from 1 at the code's first line");
+                    return (block, Some(diagnostic));
+                }
+            }
             None => {
                 let diagnostic = Diagnostic::warning(
                     directive.location,
@@ -108,6 +285,27 @@ pub fn code_block(directive: &Directive, code: String) -> (CodeBlock, Option<Dia
         }
     }
     (block, None)
+}
+
+/// Where line numbering starts: `:lineno-start: N` (Sphinx) or `:number-lines: N`
+/// (docutils); `None` when neither gives a number.
+pub fn first_line_number(directive: &Directive) -> Result<Option<u32>, Diagnostic> {
+    let given = ["lineno-start", "number-lines"]
+        .into_iter()
+        .find_map(|option| Some((option, directive.option(option)?.trim())));
+    let Some((option, value)) = given.filter(|(_, value)| !value.is_empty()) else {
+        return Ok(None);
+    };
+    value.parse::<u32>().map(Some).map_err(|_| {
+        Diagnostic::warning(
+            directive.location,
+            format!("`:{option}: {value}` is not a line number"),
+        )
+        .with_code("invalid-option")
+        .with_hint(format!(
+            "give the number of the first line, as in `:{option}: 10`"
+        ))
+    })
 }
 
 /// Removes `amount` columns of leading white space (or the common indentation when the
@@ -177,6 +375,19 @@ pub fn select_lines(directive: &Directive, text: &str) -> Result<(String, u32), 
             for line in all.get(start.saturating_sub(1)..end).unwrap_or(&[]) {
                 selected.push_str(line);
             }
+        }
+        if selected.is_empty() && !all.is_empty() {
+            let length = all.len();
+            return Err(Diagnostic::warning(
+                directive.location,
+                format!(
+                    "`:lines: {spec}` selects nothing: `{}` has {length} {}",
+                    directive.argument,
+                    if length == 1 { "line" } else { "lines" }
+                ),
+            )
+            .with_code("invalid-option")
+            .with_hint("lines count from 1 at the file's first line"));
         }
         skipped = wanted
             .first()
@@ -365,6 +576,60 @@ mod tests {
     fn missing_marker_is_reported() {
         let error = select_lines(&directive(&[("start-after", "NOPE")]), "a\n").unwrap_err();
         assert!(error.message.contains("NOPE"));
+    }
+
+    #[test]
+    fn lines_past_the_end_of_the_file_are_a_warning() {
+        let problem = select_lines(&directive(&[("lines", "9-20")]), "1\n2\n3\n4\n5\n");
+        let problem = problem.unwrap_err();
+        assert!(!problem.is_error());
+        assert_eq!(
+            problem.message,
+            "`:lines: 9-20` selects nothing: `file.py` has 5 lines"
+        );
+        let partly = select_lines(&directive(&[("lines", "4-20")]), "1\n2\n3\n4\n5\n");
+        assert_eq!(partly.unwrap().0, "4\n5\n");
+    }
+
+    #[test]
+    fn emphasized_lines_past_the_end_of_the_code_are_a_warning() {
+        let block =
+            |spec: &str| code_block(&directive(&[("emphasize-lines", spec)]), "a\nb\n".into());
+        let (code, problem) = block("99");
+        assert_eq!(code.emphasized, [99]);
+        assert_eq!(
+            problem.unwrap().message,
+            "`:emphasize-lines: 99` names lines past the end of the code, which has 2 lines"
+        );
+        assert!(block("1-2").1.is_none());
+    }
+
+    #[test]
+    fn an_unknown_option_names_the_nearest_known_one() {
+        let known = known_options("code-block").unwrap();
+        let at = Location::default();
+        let typo = unknown_option("code-block", "linenose", known, at);
+        assert_eq!(typo.message, "unknown option `:linenose:` for `code-block`");
+        assert_eq!(typo.hint.as_deref(), Some("did you mean `:linenos:`?"));
+        let far = unknown_option("note", "bogus", known_options("note").unwrap(), at);
+        assert_eq!(far.hint.as_deref(), Some("`note` takes: class, name"));
+    }
+
+    #[test]
+    fn numbering_starts_where_lineno_start_says() {
+        let block = |options: &[(&str, &str)]| code_block(&directive(options), "a\nb\n".into());
+        let (code, problem) = block(&[("lineno-start", "10"), ("emphasize-lines", "2")]);
+        assert!(problem.is_none());
+        assert!(code.line_numbers);
+        assert_eq!(code.first_line_number, Some(10));
+        assert_eq!(code.emphasized, [2]);
+        assert_eq!(block(&[("number-lines", "3")]).0.first_line_number, Some(3));
+        assert_eq!(block(&[("linenos", "")]).0.first_line_number, None);
+        let (_, problem) = block(&[("lineno-start", "ten")]);
+        assert_eq!(
+            problem.unwrap().message,
+            "`:lineno-start: ten` is not a line number"
+        );
     }
 
     #[test]

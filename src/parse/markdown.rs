@@ -6,6 +6,9 @@
 //! fenced code blocks whose info string is `{name}`; then attach `(label)=` lines to the
 //! heading that follows and give every heading a unique id.
 //!
+//! Containers nested deeper than [`MAX_DEPTH`] are not opened: each is kept as its
+//! source text, in a literal block (or as text, inside a paragraph), with a warning.
+//!
 //! Roles are written `` {ref}`label` ``: pulldown-cmark sees text ending in `{ref}`
 //! followed by inline code, which is where the converter recognises them.
 
@@ -16,8 +19,8 @@ use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, T
 use crate::diagnostics::Diagnostic;
 use crate::doc::{
     Admonition, Align, Anchor, Block, CodeBlock, DefinitionItem, Directive, Document, FileId,
-    Heading, Image, Inline, Label, Link, LinkDestination, List, ListItem, Location, Reference,
-    ReferenceKind, Table, TableCell, TableRow, TocEntry, Toctree, plain_text,
+    Heading, Image, Inline, Label, Link, LinkDestination, List, ListItem, Location, MAX_DEPTH,
+    Reference, ReferenceKind, Table, TableCell, TableRow, TocEntry, Toctree, plain_text,
 };
 use crate::parse::directives::{self, ADMONITIONS};
 use crate::parse::loader::IncludeLoader;
@@ -46,16 +49,18 @@ pub fn parse(
         diagnostics: &mut diagnostics,
         include_chain: Vec::new(),
         depth: 0,
+        outer_depth: 0,
     };
     let mut blocks = converter.convert(&body);
     attach_labels(&mut blocks);
-    assign_heading_ids(&mut blocks);
+    assign_heading_ids(&mut blocks, &mut diagnostics);
 
     let document = Document {
         title: front_matter.title,
         description: front_matter.description,
         blocks,
         orphan: false,
+        footnote_marks: Vec::new(),
     };
     ParseOutput {
         document,
@@ -159,6 +164,9 @@ struct Converter<'a, 'o> {
     diagnostics: &'a mut Vec<Diagnostic>,
     include_chain: Vec<Location>,
     depth: usize,
+    /// Containers open around the text being converted: for a directive's body, those
+    /// around the directive and the directive itself. Counted toward [`MAX_DEPTH`].
+    outer_depth: usize,
 }
 
 /// An open container while the event stream is turned into a tree.
@@ -244,8 +252,26 @@ impl Converter<'_, '_> {
             inlines: Vec::new(),
         }];
         let parser = Parser::new_ext(text, markdown_options());
+        // Events still to pass over inside an element kept as source text.
+        let mut open_in_skipped = 0usize;
         for (event, range) in parser.into_offset_iter() {
+            if open_in_skipped > 0 {
+                match event {
+                    Event::Start(_) => open_in_skipped += 1,
+                    Event::End(_) => open_in_skipped -= 1,
+                    _ => {}
+                }
+                continue;
+            }
             let location = self.location(&lines, text, range.start);
+            if let Event::Start(tag) = &event
+                && opens_container(tag)
+                && self.outer_depth + open_containers(&stack) >= MAX_DEPTH
+            {
+                self.keep_as_source(tag, &text[range], location, &mut stack);
+                open_in_skipped = 1;
+                continue;
+            }
             self.handle(event, location, &mut stack);
         }
         while stack.len() > 1 {
@@ -262,6 +288,37 @@ impl Converter<'_, '_> {
             }
             _ => Vec::new(),
         }
+    }
+
+    /// A container that would nest past [`MAX_DEPTH`], shown as written: a literal block,
+    /// or text where inline content goes.
+    fn keep_as_source(&mut self, tag: &Tag<'_>, source: &str, at: Location, stack: &mut [Frame]) {
+        self.diagnostics.push(
+            self.with_chain(
+                Diagnostic::warning(at, "nested too deeply: shown as written")
+                    .with_code("nested-too-deeply")
+                    .with_hint(format!(
+                        "loopbook nests quotes, lists, directives and emphasis at most \
+                         {MAX_DEPTH} levels deep; flatten this part of the page"
+                    )),
+            ),
+        );
+        if is_inline_container(tag) {
+            push_text(inline_target(stack), source);
+            return;
+        }
+        let mut code = source.to_string();
+        if !code.ends_with('\n') {
+            code.push('\n');
+        }
+        push_block(
+            stack,
+            Block::Code(CodeBlock {
+                code,
+                location: at,
+                ..CodeBlock::default()
+            }),
+        );
     }
 
     fn location(&self, lines: &LineIndex, text: &str, offset: usize) -> Location {
@@ -488,7 +545,12 @@ impl Converter<'_, '_> {
                 text,
                 location,
             } => {
+                // A directive's blocks stand where the code frame stood, and its body
+                // inside a container of its own (an admonition).
+                let outer_depth = self.outer_depth;
+                self.outer_depth += open_containers(stack) + 1;
                 let blocks = self.code_or_directive(info, text, location);
+                self.outer_depth = outer_depth;
                 for block in blocks {
                     push_block(stack, block);
                 }
@@ -673,19 +735,47 @@ impl Converter<'_, '_> {
                 ..CodeBlock::default()
             })];
         };
-        let (options, body, body_line) = directives::split_options(&code);
-        let directive = Directive {
+        let content = directives::read_options(&code);
+        let mut directive = Directive {
             name: name.trim().to_string(),
             argument: argument.trim().to_string(),
-            options,
-            body,
+            options: content.options,
+            body: content.body,
             location,
+            source: fenced(&info, &code),
         };
-        let body_origin = Origin {
-            line: location.line + body_line,
+        self.check_options(&directive, &content.option_lines);
+        let mut body_origin = Origin {
+            line: location.line + content.body_line,
             column: 0,
         };
+        // As in MyST, a directive without an argument reads text after its name as the
+        // first line of its body. (With options between, that line is reported on the
+        // line before the body.)
+        if ADMONITIONS.contains(&directive.name.as_str()) && !directive.argument.is_empty() {
+            let first_line = std::mem::take(&mut directive.argument);
+            directive.body = format!("{first_line}\n{}", directive.body);
+            body_origin.line -= 1;
+        }
         self.directive(directive, body_origin)
+    }
+
+    /// Reports options the directive does not take, each at its own line.
+    fn check_options(&mut self, directive: &Directive, option_lines: &[u32]) {
+        let Some(known) = known_myst_options(&directive.name) else {
+            return;
+        };
+        for ((option, _), line) in directive.options.iter().zip(option_lines) {
+            if known.contains(&option.as_str()) {
+                continue;
+            }
+            let at = Location {
+                line: directive.location.line + 1 + line,
+                ..directive.location
+            };
+            let diagnostic = directives::unknown_option(&directive.name, option, known, at);
+            self.diagnostics.push(self.with_chain(diagnostic));
+        }
     }
 
     fn directive(&mut self, directive: Directive, body_origin: Origin) -> Vec<Block> {
@@ -731,13 +821,20 @@ impl Converter<'_, '_> {
 
     fn admonition(&mut self, directive: Directive, body_origin: Origin) -> Block {
         let blocks = self.nested(&directive.body, self.file, body_origin, directive.location);
-        let title = match directive.name.as_str() {
-            "admonition" if !directive.argument.is_empty() => {
-                Some(self.inline_markdown(&directive.argument))
-            }
-            _ if !directive.argument.is_empty() => Some(self.inline_markdown(&directive.argument)),
-            _ => None,
-        };
+        if directive.name == "admonition" && directive.argument.is_empty() {
+            self.diagnostics.push(
+                self.with_chain(
+                    Diagnostic::warning(
+                        directive.location,
+                        "`admonition` directive needs an argument",
+                    )
+                    .with_code("directive-argument-missing")
+                    .with_hint("write its title after the name: ```{admonition} Title"),
+                ),
+            );
+        }
+        let title =
+            (!directive.argument.is_empty()).then(|| self.inline_markdown(&directive.argument));
         let classes = directive
             .option("class")
             .map(|classes| classes.split_whitespace().map(str::to_string).collect())
@@ -803,7 +900,8 @@ impl Converter<'_, '_> {
             Ok(selected) => selected,
             Err(diagnostic) => {
                 self.diagnostics.push(self.with_chain(diagnostic));
-                (text.to_string(), 0)
+                self.loader.leave();
+                return Vec::new();
             }
         };
         self.include_chain.push(at);
@@ -843,6 +941,52 @@ impl Converter<'_, '_> {
         }
         vec![Block::Code(self.report(code))]
     }
+}
+
+/// The options a directive takes in MyST: Sphinx's, and for `include` MyST's own and
+/// loopbook's `:lines:`.
+fn known_myst_options(name: &str) -> Option<&'static [&'static str]> {
+    const INCLUDE: &[&str] = &[
+        "start-line",
+        "end-line",
+        "start-after",
+        "end-before",
+        "lines",
+        "literal",
+        "code",
+        "number-lines",
+        "encoding",
+        "tab-width",
+        "parser",
+        "heading-offset",
+        "relative-images",
+        "relative-docs",
+        "class",
+        "name",
+    ];
+    match name {
+        "include" => Some(INCLUDE),
+        name => directives::known_options(name),
+    }
+}
+
+/// A fenced directive as written: its info string and its content between fences long
+/// enough for any fence in the content. (The source's own fence may have been longer,
+/// or of tildes.)
+fn fenced(info: &str, content: &str) -> String {
+    let longest = content
+        .lines()
+        .map(|line| line.trim_start().chars().take_while(|c| *c == '`').count())
+        .max()
+        .unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    let mut written = format!("{fence}{info}\n{content}");
+    if !written.ends_with('\n') {
+        written.push('\n');
+    }
+    written.push_str(&fence);
+    written.push('\n');
+    written
 }
 
 fn toctree(directive: &Directive, body_origin: Origin) -> Block {
@@ -885,6 +1029,57 @@ fn markdown_options() -> Options {
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_HEADING_ATTRIBUTES
         | Options::ENABLE_DEFINITION_LIST
+}
+
+/// How many of the open frames are containers, as [`opens_container`] says.
+fn open_containers(stack: &[Frame]) -> usize {
+    stack.iter().filter(|frame| frame.is_container()).count()
+}
+
+impl Frame {
+    fn is_container(&self) -> bool {
+        match self {
+            Frame::Blocks { kind, .. } => {
+                matches!(kind, BlocksKind::Quote | BlocksKind::Footnote(_))
+            }
+            Frame::List { .. } | Frame::Table { .. } | Frame::DefinitionList { .. } => true,
+            Frame::Inlines { kind, .. } => !matches!(
+                kind,
+                InlineKind::Paragraph { .. }
+                    | InlineKind::Heading { .. }
+                    | InlineKind::Cell
+                    | InlineKind::Term
+            ),
+            Frame::Row { .. } | Frame::Code { .. } | Frame::Html { .. } => false,
+        }
+    }
+}
+
+/// Tags that open a level of the model, counted toward [`MAX_DEPTH`]. The parts of a
+/// container (list items, rows, cells) and leaves (paragraphs, headings, code) are
+/// inside one and do not add a level.
+fn opens_container(tag: &Tag<'_>) -> bool {
+    matches!(
+        tag,
+        Tag::BlockQuote(_)
+            | Tag::List(_)
+            | Tag::FootnoteDefinition(_)
+            | Tag::DefinitionList
+            | Tag::Table(_)
+    ) || is_inline_container(tag)
+}
+
+fn is_inline_container(tag: &Tag<'_>) -> bool {
+    matches!(
+        tag,
+        Tag::Emphasis
+            | Tag::Strong
+            | Tag::Strikethrough
+            | Tag::Superscript
+            | Tag::Subscript
+            | Tag::Link { .. }
+            | Tag::Image { .. }
+    )
 }
 
 fn blocks_frame(kind: BlocksKind) -> Frame {
@@ -1012,9 +1207,14 @@ pub fn link_destination(url: &str, location: Location) -> LinkDestination {
         Some((path, fragment)) => (path, Some(fragment.to_string())),
         None => (url, None),
     };
+    let (path, query) = match path.split_once('?') {
+        Some((path, query)) => (path, Some(query.to_string())),
+        None => (path, None),
+    };
     if path.ends_with(".md") || path.ends_with(".rst") {
         return LinkDestination::Source {
             path: path.to_string(),
+            query,
             fragment,
             location,
         };
@@ -1027,13 +1227,15 @@ fn label_line(inlines: &[Inline], location: Location) -> Option<Label> {
     let [Inline::Text(text)] = inlines else {
         return None;
     };
-    let name = text.trim().strip_prefix('(')?.strip_suffix(")=")?;
-    if name.is_empty() || name.contains(char::is_whitespace) {
+    let name = text.trim().strip_prefix('(')?.strip_suffix(")=")?.trim();
+    // Spaces are allowed, since labels compare without regard to them.
+    if name.is_empty() || name.contains(['(', ')', '\n']) {
         return None;
     }
+    let name = normalize_label(name);
     Some(Label {
-        name: normalize_label(name),
-        id: slug(name),
+        id: slug(&name),
+        name,
         location,
     })
 }
@@ -1082,18 +1284,50 @@ pub fn attach_labels(blocks: &mut Vec<Block>) {
     *blocks = out;
 }
 
-/// Gives every heading a page-unique id: explicit ids first, then slugs of the text
-/// with `-1`, `-2`, … for repeats.
-fn assign_heading_ids(blocks: &mut [Block]) {
-    let mut taken: HashSet<String> = HashSet::new();
-    crate::doc::visit_blocks(blocks, &mut |block| {
-        if let Block::Heading(heading) = block
-            && !heading.id.is_empty()
-        {
-            taken.insert(heading.id.clone());
+/// Gives every heading a page-unique id. Labels' ids come first, since a reference to a
+/// label must land on it; then explicit `{#id}`s in page order (a repeat is a warning and
+/// gets a number); then slugs of the text with `-1`, `-2`, … for repeats. A heading may
+/// take the id of a label of its own: the label then needs no anchor of its own.
+fn assign_heading_ids(blocks: &mut [Block], diagnostics: &mut Vec<Diagnostic>) {
+    let mut label_ids: HashSet<String> = HashSet::new();
+    crate::doc::visit_blocks(blocks, &mut |block| match block {
+        Block::Heading(heading) => {
+            label_ids.extend(heading.labels.iter().map(|label| label.id.clone()));
+        }
+        Block::Anchor(anchor) => {
+            label_ids.insert(anchor.id.clone());
+        }
+        _ => {}
+    });
+    let mut ids = HeadingIds {
+        label_ids,
+        used: HashSet::new(),
+        counts: BTreeMap::new(),
+    };
+
+    crate::doc::visit_blocks_mut(blocks, &mut |block| {
+        let Block::Heading(heading) = block else {
+            return;
+        };
+        if heading.id.is_empty() {
+            return;
+        }
+        let written = std::mem::take(&mut heading.id);
+        heading.id = ids.claim(&written, heading);
+        if heading.id != written {
+            diagnostics.push(
+                Diagnostic::warning(
+                    heading.location,
+                    format!("heading id `{written}` is already used on this page"),
+                )
+                .with_code("duplicate-id")
+                .with_hint(format!(
+                    "this heading gets `{}`; give each heading and label on a page its own id",
+                    heading.id
+                )),
+            );
         }
     });
-    let mut counts: BTreeMap<String, u32> = BTreeMap::new();
     crate::doc::visit_blocks_mut(blocks, &mut |block| {
         let Block::Heading(heading) = block else {
             return;
@@ -1105,15 +1339,37 @@ fn assign_heading_ids(blocks: &mut [Block]) {
             base if base.is_empty() => "section".to_string(),
             base => base,
         };
-        let mut candidate = base.clone();
-        while taken.contains(&candidate) {
-            let count = counts.entry(base.clone()).or_insert(0);
+        heading.id = ids.claim(&base, heading);
+    });
+}
+
+/// The ids of one page's headings as they are handed out.
+struct HeadingIds {
+    /// Ids of labels, which headings other than the label's own may not take.
+    label_ids: HashSet<String>,
+    /// Ids given to headings.
+    used: HashSet<String>,
+    /// The last number given to each base id.
+    counts: BTreeMap<String, u32>,
+}
+
+impl HeadingIds {
+    /// `base` if it is free for `heading`, else `base-1`, `base-2`, … (the first free).
+    fn claim(&mut self, base: &str, heading: &Heading) -> String {
+        let is_free = |ids: &Self, candidate: &str| {
+            !ids.used.contains(candidate)
+                && (!ids.label_ids.contains(candidate)
+                    || heading.labels.iter().any(|label| label.id == candidate))
+        };
+        let mut candidate = base.to_string();
+        while !is_free(self, &candidate) {
+            let count = self.counts.entry(base.to_string()).or_insert(0);
             *count += 1;
             candidate = format!("{base}-{count}");
         }
-        taken.insert(candidate.clone());
-        heading.id = candidate;
-    });
+        self.used.insert(candidate.clone());
+        candidate
+    }
 }
 
 /// Lower-case, letters and digits kept, spaces and hyphens to `-`, other punctuation
@@ -1264,6 +1520,53 @@ mod tests {
         assert_eq!(ids, ["usage", "usage-1", "own", "usage-2"]);
     }
 
+    fn heading_ids(blocks: &[Block]) -> Vec<String> {
+        let mut ids = Vec::new();
+        crate::doc::visit_blocks(blocks, &mut |block| {
+            if let Block::Heading(heading) = block {
+                ids.push(heading.id.clone());
+            }
+        });
+        ids
+    }
+
+    #[test]
+    fn label_ids_are_kept_from_headings_with_the_same_slug() {
+        let output = parse_text(
+            "## Step\n\n(step-1)=\n## Install\n\n## Step\n\n(step-2)=\n\ntext\n\n## Step\n",
+        );
+        assert_eq!(
+            heading_ids(&output.document.blocks),
+            ["step", "install", "step-3", "step-4"]
+        );
+        assert!(output.diagnostics.is_empty());
+        // A heading may still take the id of its own label.
+        let output = parse_text("(step)=\n## Step\n\n## Step\n");
+        assert_eq!(heading_ids(&output.document.blocks), ["step", "step-1"]);
+    }
+
+    #[test]
+    fn a_repeated_explicit_heading_id_is_a_warning_and_made_unique() {
+        let output = parse_text("(taken)=\n# Top\n\n## A {#dup}\n\n## B {#dup}\n\n## C {#taken}\n");
+        assert_eq!(
+            heading_ids(&output.document.blocks),
+            ["top", "dup", "dup-1", "taken-1"]
+        );
+        let warnings: Vec<(u32, &str)> = output
+            .diagnostics
+            .iter()
+            .map(|d| (d.location.unwrap().line, d.message.as_str()))
+            .collect();
+        assert_eq!(
+            warnings,
+            [
+                (6, "heading id `dup` is already used on this page"),
+                (8, "heading id `taken` is already used on this page"),
+            ]
+        );
+        assert_eq!(output.diagnostics[0].code.as_deref(), Some("duplicate-id"));
+    }
+
     #[test]
     fn admonition_body_is_markdown_with_true_lines() {
         let output = parse_text("intro\n\n```{note}\nSome *body*\n\n{kbdx}`x`\n```\n");
@@ -1273,6 +1576,102 @@ mod tests {
         assert_eq!(note.kind, "note");
         assert_eq!(note.blocks.len(), 2);
         assert_eq!(output.diagnostics[0].location.unwrap().line, 6);
+    }
+
+    #[test]
+    fn unknown_directive_options_are_warnings_at_their_lines() {
+        let output = parse_text(
+            "```{code-block} js\n:caption: Loader\n:linenose:\n:bogus: 1\ncode\n```\n\n\
+             ```{note}\n---\nclass: tip\nbogus: 2\n---\nBody\n```\n",
+        );
+        let found: Vec<(u32, &str, Option<&str>)> = output
+            .diagnostics
+            .iter()
+            .map(|d| {
+                (
+                    d.location.unwrap().line,
+                    d.message.as_str(),
+                    d.hint.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    3,
+                    "unknown option `:linenose:` for `code-block`",
+                    Some("did you mean `:linenos:`?")
+                ),
+                (4, "unknown option `:bogus:` for `code-block`", found[1].2),
+                (
+                    11,
+                    "unknown option `:bogus:` for `note`",
+                    Some("`note` takes: class, name")
+                ),
+            ]
+        );
+        let Block::Code(code) = &output.document.blocks[0] else {
+            panic!()
+        };
+        assert_eq!(code.code, "code\n");
+    }
+
+    #[test]
+    fn text_after_an_admonition_name_is_its_first_body_line() {
+        let output = parse_text("```{note} Some *text*\nMore text.\n\n{kbdx}`x`\n```\n");
+        let Block::Admonition(note) = &output.document.blocks[0] else {
+            panic!()
+        };
+        assert_eq!(note.title, None);
+        let Block::Paragraph(first) = &note.blocks[0] else {
+            panic!()
+        };
+        assert_eq!(plain_text(first), "Some text More text.");
+        assert_eq!(output.diagnostics[0].location.unwrap().line, 4);
+    }
+
+    #[test]
+    fn an_admonition_without_a_title_is_a_warning() {
+        let output = parse_text("text\n\n```{admonition}\nBody\n```\n");
+        assert_eq!(output.diagnostics.len(), 1);
+        let warning = &output.diagnostics[0];
+        assert_eq!(warning.message, "`admonition` directive needs an argument");
+        assert_eq!(warning.location.unwrap().line, 3);
+        let output = parse_text("```{admonition} Own *title*\nBody\n```\n");
+        assert!(output.diagnostics.is_empty());
+        let Block::Admonition(admonition) = &output.document.blocks[0] else {
+            panic!()
+        };
+        assert_eq!(plain_text(admonition.title.as_ref().unwrap()), "Own title");
+    }
+
+    #[test]
+    fn labels_may_hold_spaces() {
+        let output = parse_text("(My  Label)=\n## Install\n");
+        let Block::Heading(heading) = &output.document.blocks[0] else {
+            panic!("{:?}", output.document.blocks)
+        };
+        assert_eq!(heading.labels[0].name, "my label");
+        assert_eq!(heading.labels[0].id, "my-label");
+    }
+
+    #[test]
+    fn a_source_link_keeps_its_query() {
+        let output = parse_text("[x](../setup.md?x=1#step-2)\n");
+        let Block::Paragraph(inlines) = &output.document.blocks[0] else {
+            panic!()
+        };
+        let Inline::Link(link) = &inlines[0] else {
+            panic!()
+        };
+        assert!(
+            matches!(&link.destination, LinkDestination::Source { path, query, fragment, .. }
+            if path == "../setup.md" && query.as_deref() == Some("x=1")
+                && fragment.as_deref() == Some("step-2")),
+            "{:?}",
+            link.destination
+        );
     }
 
     #[test]
@@ -1315,6 +1714,72 @@ mod tests {
             panic!()
         };
         assert!(matches!(external.destination, LinkDestination::Url(_)));
+    }
+
+    /// Every code block's text, nested ones included.
+    fn code_texts(blocks: &[Block]) -> Vec<String> {
+        let mut texts = Vec::new();
+        crate::doc::visit_blocks(blocks, &mut |block| {
+            if let Block::Code(code) = block {
+                texts.push(code.code.clone());
+            }
+        });
+        texts
+    }
+
+    fn assert_capped_and_kept(text: &str, kept: &str, line: u32) {
+        let output = parse_text(text);
+        let depth = crate::doc::nesting_depth(&output.document.blocks);
+        assert!(depth <= MAX_DEPTH, "nests {depth} deep");
+        let warnings: Vec<_> = output
+            .diagnostics
+            .iter()
+            .filter(|d| d.code.as_deref() == Some("nested-too-deeply"))
+            .collect();
+        assert_eq!(warnings.len(), 1, "{:#?}", output.diagnostics);
+        assert_eq!(warnings[0].location.unwrap().line, line);
+        let mut shown = code_texts(&output.document.blocks).concat();
+        crate::doc::visit_inlines(&output.document.blocks, &mut |inline| {
+            if let Inline::Text(text) = inline {
+                shown.push_str(text);
+            }
+        });
+        assert!(shown.contains(kept), "`{kept}` was dropped");
+    }
+
+    #[test]
+    fn quotes_past_the_depth_cap_are_kept_as_written() {
+        let text = format!("intro\n\n{}deep *end*\n", "> ".repeat(5_000));
+        assert_capped_and_kept(&text, "deep *end*", 3);
+        let output = parse_text(&text);
+        assert_eq!(
+            crate::doc::nesting_depth(&output.document.blocks),
+            MAX_DEPTH
+        );
+    }
+
+    #[test]
+    fn lists_and_emphasis_past_the_depth_cap_are_kept_as_written() {
+        assert_capped_and_kept(&format!("{}item\n", "- ".repeat(5_000)), "item", 1);
+        assert_capped_and_kept(&format!("{}1. x\n", "1. ".repeat(5_000)), "1. x", 1);
+        let indented: String = (0..300)
+            .map(|i| format!("{}- level {i}\n", "  ".repeat(i)))
+            .collect();
+        assert_capped_and_kept(&indented, "level 299", MAX_DEPTH as u32 + 1);
+        let stars = "*".repeat(5_000);
+        assert_capped_and_kept(&format!("a {stars}core{stars} b\n"), "core", 1);
+        let links = format!("{}x{}\n", "[".repeat(3_000), "](u)".repeat(3_000));
+        let output = parse_text(&links);
+        assert!(crate::doc::nesting_depth(&output.document.blocks) <= MAX_DEPTH);
+    }
+
+    #[test]
+    fn a_directive_body_counts_the_containers_around_it() {
+        let prefix = "> ".repeat(MAX_DEPTH - 1);
+        let text = format!(
+            "{prefix}```{{note}}\n{prefix}> inner\n{prefix}```\n\n{prefix}```{{note}}\n{prefix}para\n{prefix}```\n"
+        );
+        assert_capped_and_kept(&text, "> inner", 2);
     }
 
     #[test]

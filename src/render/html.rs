@@ -2,7 +2,8 @@
 //!
 //! One method per block kind, writing into a single string. Code is highlighted here
 //! (an unknown language is a warning and renders as plain text); headings get anchor
-//! links; footnotes are numbered in the order they are first referenced.
+//! links; footnotes show the marks the parser gave them (reStructuredText's), else are
+//! numbered in the order they are first referenced.
 
 use std::collections::HashMap;
 
@@ -38,7 +39,7 @@ pub fn render_document(document: &Document) -> RenderedBody {
     let mut renderer = HtmlRenderer {
         out: String::with_capacity(4096),
         diagnostics: Vec::new(),
-        footnotes: footnote_numbers(&document.blocks),
+        footnotes: footnote_marks(document),
         headings: &headings,
         has_code: false,
     };
@@ -91,21 +92,26 @@ fn collect_headings(blocks: &[Block]) -> Vec<TocEntry> {
     headings
 }
 
-fn footnote_numbers(blocks: &[Block]) -> HashMap<String, usize> {
-    let mut numbers = HashMap::new();
-    crate::doc::visit_inlines(blocks, &mut |inline| {
-        if let Inline::FootnoteReference(label) = inline {
-            let next = numbers.len() + 1;
-            numbers.entry(label.clone()).or_insert(next);
+/// Each footnote label's mark: the one the source language gave it, else its number in
+/// the order footnotes are first referenced.
+fn footnote_marks(document: &Document) -> HashMap<String, String> {
+    let mut marks: HashMap<String, String> = document.footnote_marks.iter().cloned().collect();
+    let mut next = 0;
+    crate::doc::visit_inlines(&document.blocks, &mut |inline| {
+        if let Inline::FootnoteReference(label) = inline
+            && !marks.contains_key(label)
+        {
+            next += 1;
+            marks.insert(label.clone(), next.to_string());
         }
     });
-    numbers
+    marks
 }
 
 struct HtmlRenderer<'a> {
     out: String,
     diagnostics: Vec<Diagnostic>,
-    footnotes: HashMap<String, usize>,
+    footnotes: HashMap<String, String>,
     headings: &'a [TocEntry],
     has_code: bool,
 }
@@ -276,6 +282,10 @@ impl HtmlRenderer<'_> {
             }
             let number = index as u32 + 1;
             let emphasized = code.emphasized.contains(&number);
+            let number = code
+                .first_line_number
+                .unwrap_or(1)
+                .saturating_add(index as u32);
             let class = if emphasized {
                 "lb-line lb-hl-line"
             } else {
@@ -532,11 +542,10 @@ impl HtmlRenderer<'_> {
     }
 
     fn footnote(&mut self, label: &str, blocks: &[Block]) {
-        let number = self.footnotes.get(label).copied();
         let id = html_attribute(&footnote_id(label));
         self.out
             .push_str(&format!("<div class=\"lb-footnote\" id=\"{id}\">"));
-        let marker = number.map_or_else(|| html_text(label), |number| number.to_string());
+        let marker = html_text(self.footnotes.get(label).map_or(label, String::as_str));
         self.out.push_str(&format!(
             "<span class=\"lb-footnote-label\">{marker}</span>"
         ));
@@ -569,9 +578,9 @@ impl HtmlRenderer<'_> {
             Inline::SoftBreak => self.out.push('\n'),
             Inline::HardBreak => self.out.push_str("<br>\n"),
             Inline::FootnoteReference(label) => {
-                let number = self.footnotes.get(label).copied().unwrap_or(0);
+                let mark = html_text(self.footnotes.get(label).map_or(label, String::as_str));
                 self.out.push_str(&format!(
-                    "<sup class=\"lb-footnote-ref\"><a href=\"#{}\">{number}</a></sup>",
+                    "<sup class=\"lb-footnote-ref\"><a href=\"#{}\">{mark}</a></sup>",
                     html_attribute(&footnote_id(label))
                 ));
             }
@@ -607,8 +616,17 @@ impl HtmlRenderer<'_> {
         let href = match &link.destination {
             LinkDestination::Url(url) => url_attribute(url),
             LinkDestination::Fragment(fragment) => format!("#{}", html_attribute(fragment)),
-            LinkDestination::Source { path, fragment, .. } => {
+            LinkDestination::Source {
+                path,
+                query,
+                fragment,
+                ..
+            } => {
                 let mut url = path.clone();
+                if let Some(query) = query {
+                    url.push('?');
+                    url.push_str(query);
+                }
                 if let Some(fragment) = fragment {
                     url.push('#');
                     url.push_str(fragment);

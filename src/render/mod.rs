@@ -262,6 +262,7 @@ static EMPTY_DOCUMENT: crate::doc::Document = crate::doc::Document {
     description: None,
     orphan: false,
     blocks: Vec::new(),
+    footnote_marks: Vec::new(),
 };
 
 /// Renders one page's document in its frame: the bytes of its output file, or `None`

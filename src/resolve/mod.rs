@@ -638,12 +638,15 @@ fn resolve_page(index: &SiteIndex<'_>, number: usize, document: &mut Document) -
                         format!("unknown directive `{}`", directive.name),
                     )
                     .with_code("unknown-directive")
-                    .with_hint("its content is shown as a literal block; check the name"),
+                    .with_hint("it is shown as written, in a literal block; check the name"),
                 );
-                let code = if directive.body.trim().is_empty() {
-                    format!("{} {}\n", directive.name, directive.argument)
+                let code = if directive.source.is_empty() {
+                    format!(
+                        "{} {}\n{}",
+                        directive.name, directive.argument, directive.body
+                    )
                 } else {
-                    directive.body.clone()
+                    directive.source.clone()
                 };
                 Some(Block::Code(CodeBlock {
                     code,
@@ -701,8 +704,12 @@ fn resolve_reference(
         }
     };
 
+    let rst = written_in_rst(index, reference.location.file);
     let Some((url, title)) = found else {
         let (what, hint) = match reference.kind {
+            ReferenceKind::Label if rst => {
+                ("label", "define it with `.. _name:` before a section title")
+            }
             ReferenceKind::Label => ("label", "define it with `(name)=` before a heading"),
             ReferenceKind::Page => ("page", "name the page by its path without extension"),
         };
@@ -735,7 +742,11 @@ fn resolve_reference(
                     ),
                 )
                 .with_code("untitled-label")
-                .with_hint("give the reference its own text: {ref}`Text <label>`"),
+                .with_hint(if rst {
+                    "give the reference its own text: :ref:`Text <label>`"
+                } else {
+                    "give the reference its own text: {ref}`Text <label>`"
+                }),
             );
             reference.target.clone()
         }
@@ -746,6 +757,14 @@ fn resolve_reference(
         content: vec![Inline::Text(text)],
         location: Some(reference.location),
     })
+}
+
+/// Whether a source file is reStructuredText, so hints show its syntax.
+fn written_in_rst(index: &SiteIndex<'_>, file: FileId) -> bool {
+    index
+        .sources
+        .get(file)
+        .is_some_and(|source| source.path.extension().is_some_and(|ext| ext == "rst"))
 }
 
 /// The path of a source file relative to the source folder, for files under it.
@@ -785,6 +804,7 @@ fn resolve_link(
 ) {
     let LinkDestination::Source {
         path,
+        query,
         fragment,
         location,
     } = &link.destination
@@ -802,12 +822,18 @@ fn resolve_link(
         diagnostics.push(
             Diagnostic::warning(*location, format!("link to `{path}`, which is not a page"))
                 .with_code("link-not-a-page")
-                .with_hint("link to a .md page of this book by its path relative to this file"),
+                .with_hint(
+                    "link to a page of this book (.md or .rst) by its path relative to this file",
+                ),
         );
         link.destination = LinkDestination::Url(path.clone());
         return;
     };
     let mut url = urls::relative_link(output, index.output(*page));
+    if let Some(query) = query {
+        url.push('?');
+        url.push_str(query);
+    }
     if let Some(fragment) = fragment {
         url.push('#');
         url.push_str(fragment);
@@ -900,28 +926,22 @@ impl TocDrawing<'_, '_, '_> {
     /// each entry.
     fn entries(&mut self, holder: usize, toctree: &Toctree, depth: u32) -> Vec<ListItem> {
         let mut items = Vec::new();
-        for entry in &toctree.entries {
+        let holder_doc = self.index.doc_name(holder);
+        let entry_pages =
+            nav::toctree_entry_pages(holder_doc, toctree, &self.index.site.pages_by_doc);
+        for (entry, mut targets) in toctree.entries.iter().zip(entry_pages) {
             if let Some(url) = nav::external_entry(&entry.target) {
                 let title = entry.title.clone().unwrap_or_else(|| url.clone());
                 items.push(link_item(url, title));
                 continue;
             }
-            let name = nav::resolve_doc_name(self.index.doc_name(holder), &entry.target);
-            let mut targets: Vec<usize> = self
-                .index
-                .site
-                .pages_by_doc
-                .get(&name)
-                .copied()
-                .into_iter()
-                .collect();
-            self.facts.push(Fact::Doc(name.clone()));
+            let name = nav::resolve_doc_name(holder_doc, &entry.target);
+            self.facts.push(Fact::Doc(name));
             if entry.target == "self" {
                 targets = vec![holder];
             }
-            if toctree.glob && targets.is_empty() {
+            if nav::is_glob_entry(toctree, entry) {
                 self.facts.push(Fact::DocNames);
-                targets = glob_pages(self.index, &name);
             }
             for target in targets {
                 let title = entry
@@ -1038,22 +1058,6 @@ fn close_sections(open: &mut Vec<OpenSection>, top: &mut Vec<ListItem>, level: u
             None => top.push(section.item),
         }
     }
-}
-
-fn glob_pages(index: &SiteIndex<'_>, pattern: &str) -> Vec<usize> {
-    let Ok(matcher) = globset::Glob::new(pattern).map(|glob| glob.compile_matcher()) else {
-        return Vec::new();
-    };
-    let mut found: Vec<(&str, usize)> = index
-        .site
-        .pages
-        .iter()
-        .enumerate()
-        .filter(|(_, page)| matcher.is_match(page.doc_name.as_str()))
-        .map(|(number, page)| (page.doc_name.as_str(), number))
-        .collect();
-    found.sort();
-    found.into_iter().map(|(_, page)| page).collect()
 }
 
 /// Counts of diagnostics by severity.

@@ -168,7 +168,8 @@ fn add_toctree_children(
             }
             _ => parent,
         };
-        for entry in &toctree.entries {
+        let entry_pages = toctree_entry_pages(pages[page].doc_name, toctree, by_name);
+        for (entry, targets) in toctree.entries.iter().zip(entry_pages) {
             // Sphinx's `self` entry: the page that holds the toctree, without its children.
             if entry.target == "self" {
                 let title = entry
@@ -178,12 +179,25 @@ fn add_toctree_children(
                 nav.page_node(caption_parent, title, page);
                 continue;
             }
-            let targets = toctree_targets(pages[page].doc_name, entry, toctree.glob, by_name);
             if targets.is_empty() {
                 if let Some(url) = external_entry(&entry.target) {
                     let title = entry.title.clone().unwrap_or_else(|| url.clone());
                     let index = nav.text_node(caption_parent, title, NavKind::External);
                     nav.nodes[index].url = Some(url);
+                    continue;
+                }
+                if is_glob_entry(toctree, entry) {
+                    diagnostics.push(
+                        Diagnostic::warning(
+                            entry.location,
+                            format!("toctree pattern `{}` matches no page", entry.target),
+                        )
+                        .with_code("toctree-entry-not-a-page")
+                        .with_hint(
+                            "in a pattern, `*` and `?` match within one folder and `**` \
+                             across folders; the page holding the toctree never matches",
+                        ),
+                    );
                     continue;
                 }
                 diagnostics.push(
@@ -226,27 +240,82 @@ pub fn external_entry(target: &str) -> Option<String> {
     (url.starts_with("http://") || url.starts_with("https://")).then_some(url)
 }
 
-/// The pages a toctree entry names: one page, or with `:glob:` every match in name order.
-fn toctree_targets(
-    from_doc: &str,
-    entry: &crate::doc::TocEntry,
-    glob: bool,
-    by_name: &HashMap<&str, usize>,
-) -> Vec<usize> {
-    let name = resolve_doc_name(from_doc, &entry.target);
-    if glob && name.contains(['*', '?', '[']) {
-        let Ok(matcher) = globset::Glob::new(&name).map(|glob| glob.compile_matcher()) else {
-            return Vec::new();
-        };
-        let mut matches: Vec<(&str, usize)> = by_name
-            .iter()
-            .filter(|(doc, _)| matcher.is_match(doc))
-            .map(|(doc, index)| (*doc, *index))
-            .collect();
-        matches.sort();
-        return matches.into_iter().map(|(_, index)| index).collect();
+/// A site's pages by document name, as the toctree readers look them up.
+pub trait DocNames {
+    fn page(&self, doc_name: &str) -> Option<usize>;
+    /// Every document name with its page.
+    fn all(&self) -> Vec<(&str, usize)>;
+}
+
+impl DocNames for HashMap<&str, usize> {
+    fn page(&self, doc_name: &str) -> Option<usize> {
+        self.get(doc_name).copied()
     }
-    by_name.get(name.as_str()).copied().into_iter().collect()
+    fn all(&self) -> Vec<(&str, usize)> {
+        self.iter().map(|(name, page)| (*name, *page)).collect()
+    }
+}
+
+impl DocNames for HashMap<String, usize> {
+    fn page(&self, doc_name: &str) -> Option<usize> {
+        self.get(doc_name).copied()
+    }
+    fn all(&self) -> Vec<(&str, usize)> {
+        self.iter()
+            .map(|(name, page)| (name.as_str(), *page))
+            .collect()
+    }
+}
+
+/// Whether a toctree entry is a pattern: in a `:glob:` toctree, one holding `*`, `?` or
+/// `[` and no explicit title.
+pub fn is_glob_entry(toctree: &Toctree, entry: &crate::doc::TocEntry) -> bool {
+    toctree.glob && entry.title.is_none() && entry.target.contains(['*', '?', '['])
+}
+
+/// The pages each entry of a toctree on page `from_doc` names, as Sphinx reads them: an
+/// entry names one page, or is a pattern ([`is_glob_entry`]) whose `*` and `?` stay
+/// inside one folder (`**` crosses folders) and whose matches come in name order,
+/// leaving out the page holding the toctree and the pages entries before it named.
+/// `self` and external URLs name no page here.
+pub fn toctree_entry_pages(
+    from_doc: &str,
+    toctree: &Toctree,
+    docs: &dyn DocNames,
+) -> Vec<Vec<usize>> {
+    let mut named: HashSet<usize> = docs.page(from_doc).into_iter().collect();
+    let mut all_docs: Option<Vec<(&str, usize)>> = None;
+    let mut pages = Vec::with_capacity(toctree.entries.len());
+    for entry in &toctree.entries {
+        let name = resolve_doc_name(from_doc, &entry.target);
+        if !is_glob_entry(toctree, entry) {
+            let page = docs.page(&name);
+            named.extend(page);
+            pages.push(page.into_iter().collect());
+            continue;
+        }
+        let matcher = globset::GlobBuilder::new(&name)
+            .literal_separator(true)
+            .build()
+            .map(|glob| glob.compile_matcher());
+        let Ok(matcher) = matcher else {
+            pages.push(Vec::new());
+            continue;
+        };
+        let all_docs = all_docs.get_or_insert_with(|| {
+            let mut all = docs.all();
+            all.sort_unstable();
+            all
+        });
+        let matches: Vec<usize> = all_docs
+            .iter()
+            .filter(|(doc, page)| !named.contains(page) && matcher.is_match(doc))
+            .map(|(_, page)| *page)
+            .collect();
+        named.extend(&matches);
+        pages.push(matches);
+    }
+    pages
 }
 
 /// A document name as written in a toctree or `doc` role, made absolute: a leading `/`
@@ -461,6 +530,30 @@ mod tests {
             .iter()
             .map(|index| nav.nodes[*index].title.clone())
             .collect()
+    }
+
+    #[test]
+    fn glob_entries_match_as_sphinx_matches() {
+        let names = ["guide/index", "guide/a", "guide/b", "guide/deep/c", "other"];
+        let docs: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+        let entry = |target: &str| crate::doc::TocEntry {
+            title: None,
+            target: target.to_string(),
+            location: Location::default(),
+        };
+        let toctree = Toctree {
+            glob: true,
+            entries: vec![entry("b"), entry("*"), entry("**"), entry("/*"), entry("?")],
+            ..Toctree::default()
+        };
+        let pages = toctree_entry_pages("guide/index", &toctree, &docs);
+        assert_eq!(pages, [vec![2], vec![1], vec![3], vec![4], vec![]]);
+        let literal = Toctree {
+            glob: false,
+            ..toctree
+        };
+        let pages = toctree_entry_pages("guide/index", &literal, &docs);
+        assert_eq!(pages, [vec![2], vec![], vec![], vec![], vec![]]);
     }
 
     #[test]

@@ -355,6 +355,7 @@ note = "hi"
                 .collect(),
             body: String::new(),
             location: Location::new(FileId(3), 12, 1),
+            source: String::new(),
         }
     }
 

@@ -9,11 +9,11 @@
 //! block-quote attributions (`-- Name` stays the quote's last paragraph).
 
 use crate::doc::{
-    Block, CodeBlock, DefinitionItem, Field, Heading, Inline, List, ListItem, Location,
+    Block, CodeBlock, DefinitionItem, Field, Heading, Inline, List, ListItem, Location, MAX_DEPTH,
 };
 
 use super::lines::{self, Line};
-use super::{Context, MAX_NESTING, Parser, TitleStyle};
+use super::{Context, Parser, TitleStyle};
 
 const BULLETS: &[char] = &['*', '+', '-', '•', '‣', '⁃'];
 
@@ -34,18 +34,14 @@ pub(super) fn adornment(text: &str) -> Option<char> {
 
 impl Parser<'_, '_> {
     /// `blocks = { blank | block }`.
+    ///
+    /// Each nested sequence (a quote's, a list item's, a directive's, an included
+    /// file's) is parsed one level deeper; at [`MAX_DEPTH`] its lines are shown as
+    /// written instead, so the model, and every walk over it, stays that shallow.
     pub(super) fn parse_blocks(&mut self, lines: &[Line<'_>], context: Context) -> Vec<Block> {
         let mut out = Vec::new();
-        if self.depth >= MAX_NESTING {
-            if let Some(first) = lines.first() {
-                let at = self.location(first);
-                self.warn(
-                    "nested-too-deeply",
-                    at,
-                    "blocks nested too deeply",
-                    format!("loopbook follows at most {MAX_NESTING} levels of nesting"),
-                );
-            }
+        if self.depth >= MAX_DEPTH {
+            out.extend(self.too_deep(lines));
             return out;
         }
         self.depth += 1;
@@ -62,6 +58,33 @@ impl Parser<'_, '_> {
         }
         self.depth -= 1;
         out
+    }
+
+    /// The lines of a sequence nested past [`MAX_DEPTH`], as one literal block.
+    fn too_deep(&mut self, lines: &[Line<'_>]) -> Option<Block> {
+        let lines = lines::trim_leading_blanks(lines);
+        let first = lines.first()?;
+        let location = self.location(first);
+        self.warn(
+            "nested-too-deeply",
+            location,
+            "nested too deeply: shown as written",
+            format!(
+                "loopbook nests quotes, lists, directives and includes at most {MAX_DEPTH} \
+                 levels deep; flatten this part of the page"
+            ),
+        );
+        let mut code = String::new();
+        for line in lines {
+            lines::add_work(1);
+            code.push_str(line.text);
+            code.push('\n');
+        }
+        Some(Block::Code(CodeBlock {
+            code,
+            location,
+            ..CodeBlock::default()
+        }))
     }
 
     fn block(
@@ -385,11 +408,7 @@ impl Parser<'_, '_> {
             && line.indent() == 0
             && let Some((name, body_offset)) = field_marker(line.text)
         {
-            let name_line = Line {
-                text: name,
-                number: line.number,
-                column: line.column + 1,
-            };
+            let name_line = Line::new(name, line.number, line.column + 1);
             let name = self.inline(&[name_line]);
             let first = line.skip(body_offset);
             let block = lines::indented_block(lines, next, Some(first), None);
@@ -482,11 +501,8 @@ impl Parser<'_, '_> {
         let mut offset = 0;
         let mut inlines = Vec::new();
         for part in &parts {
-            let piece = Line {
-                text: part,
-                number: line.number,
-                column: line.column + line.text[..offset].chars().count() as u32,
-            };
+            let column = line.column + line.text[..offset].chars().count() as u32;
+            let piece = Line::new(part, line.number, column);
             inlines.push(self.inline(&[piece]));
             offset += part.len() + 3;
         }
@@ -521,7 +537,7 @@ impl Parser<'_, '_> {
             } else {
                 &text[..text.len() - 1]
             };
-            last.text = kept;
+            *last = last.with_text(kept);
         }
         if paragraph.iter().any(|line| !line.is_blank()) {
             let inlines = self.inline(&paragraph);

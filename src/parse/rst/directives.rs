@@ -25,144 +25,17 @@ use super::{Context, Parser};
 /// The tags an `only` expression is checked against: loopbook is an HTML builder.
 const BUILDER_TAGS: &[&str] = &["html", "format_html", "builder_html"];
 
-const IMAGE_OPTIONS: &[&str] = &[
-    "alt", "height", "width", "scale", "align", "target", "class", "name", "loading",
-];
-
 /// What each directive accepts: its argument, and its options (`None`: any option, for
 /// directives kept for a later stage).
 fn spec(name: &str) -> (DirectiveSpec, Option<&'static [&'static str]>) {
-    let (argument, options): (Argument, Option<&'static [&'static str]>) = match name {
-        "include" => (
-            Argument::Required,
-            Some(&[
-                "literal",
-                "code",
-                "number-lines",
-                "encoding",
-                "tab-width",
-                "start-line",
-                "end-line",
-                "start-after",
-                "end-before",
-                "parser",
-                "class",
-                "name",
-            ]),
-        ),
-        "literalinclude" => (
-            Argument::Required,
-            Some(&[
-                "dedent",
-                "linenos",
-                "lineno-start",
-                "lineno-match",
-                "tab-width",
-                "language",
-                "force",
-                "encoding",
-                "pyobject",
-                "lines",
-                "start-after",
-                "end-before",
-                "start-at",
-                "end-at",
-                "prepend",
-                "append",
-                "emphasize-lines",
-                "caption",
-                "class",
-                "name",
-                "diff",
-            ]),
-        ),
-        "code-block" | "sourcecode" | "code" => (
-            Argument::Optional,
-            Some(&[
-                "force",
-                "linenos",
-                "lineno-start",
-                "dedent",
-                "emphasize-lines",
-                "caption",
-                "class",
-                "name",
-                "number-lines",
-            ]),
-        ),
-        "raw" => (
-            Argument::Required,
-            Some(&["file", "url", "encoding", "class"]),
-        ),
-        "image" => (Argument::Required, Some(IMAGE_OPTIONS)),
-        "figure" => (
-            Argument::Required,
-            Some(&[
-                "alt", "height", "width", "scale", "align", "target", "class", "name", "loading",
-                "figwidth", "figclass",
-            ]),
-        ),
-        "container" => (Argument::Optional, Some(&["name", "class"])),
-        "toctree" => (
-            Argument::None,
-            Some(&[
-                "maxdepth",
-                "name",
-                "class",
-                "caption",
-                "glob",
-                "hidden",
-                "includehidden",
-                "numbered",
-                "titlesonly",
-                "reversed",
-            ]),
-        ),
-        "admonition" | "rubric" | "topic" => (Argument::Required, Some(&["class", "name"])),
-        name if ADMONITIONS.contains(&name) => (Argument::None, Some(&["class", "name"])),
-        "list-table" => (
-            Argument::Optional,
-            Some(&[
-                "header-rows",
-                "stub-columns",
-                "width",
-                "widths",
-                "class",
-                "name",
-                "align",
-            ]),
-        ),
-        "csv-table" => (
-            Argument::Optional,
-            Some(&[
-                "header-rows",
-                "stub-columns",
-                "header",
-                "width",
-                "widths",
-                "file",
-                "url",
-                "encoding",
-                "class",
-                "name",
-                "align",
-                "delim",
-                "keepspace",
-                "quote",
-                "escape",
-            ]),
-        ),
-        "meta" => (Argument::None, Some(&[])),
-        "contents" => (
-            Argument::Optional,
-            Some(&["depth", "local", "backlinks", "class"]),
-        ),
-        "only" => (Argument::Required, Some(&[])),
-        "highlight" => (Argument::Required, Some(&["linenothreshold", "force"])),
-        "parsed-literal" => (Argument::None, Some(&["class", "name"])),
-        "index" | "tabularcolumns" => (Argument::Optional, None),
-        _ => (Argument::Optional, None),
+    let argument = match name {
+        "include" | "literalinclude" | "raw" | "image" | "figure" | "admonition" | "rubric"
+        | "topic" | "only" | "highlight" => Argument::Required,
+        "toctree" | "meta" | "parsed-literal" => Argument::None,
+        name if ADMONITIONS.contains(&name) => Argument::None,
+        _ => Argument::Optional,
     };
+    let options = shared::known_options(name);
     let takes_options = options.is_none_or(|known| !known.is_empty());
     let spec = DirectiveSpec {
         argument,
@@ -188,7 +61,12 @@ impl Parser<'_, '_> {
         if let Some(known) = known_options {
             self.check_options(&block, known);
         }
-        let blocks = self.run_directive(&block, context);
+        let mut blocks = self.run_directive(&block, context);
+        for kept in &mut blocks {
+            if let Block::Directive(directive) = kept {
+                directive.source = written(&lines[index..end]);
+            }
+        }
         out.extend(blocks);
         end
     }
@@ -196,17 +74,8 @@ impl Parser<'_, '_> {
     fn check_options(&mut self, block: &DirectiveBlock<'_>, known: &[&str]) {
         for (option, _) in &block.options {
             if !known.contains(&option.as_str()) {
-                let hint = if known.is_empty() {
-                    format!("`{}` takes no options", block.name)
-                } else {
-                    format!("`{}` knows: {}", block.name, known.join(", "))
-                };
-                self.warn(
-                    "unknown-directive-option",
-                    block.location,
-                    format!("unknown option `:{option}:` for `{}`", block.name),
-                    hint,
-                );
+                let diagnostic = shared::unknown_option(&block.name, option, known, block.location);
+                self.report(diagnostic);
             }
         }
     }
@@ -364,6 +233,10 @@ impl Parser<'_, '_> {
                         ..CodeBlock::default()
                     };
                     code.line_numbers = block.has_option("number-lines");
+                    match shared::first_line_number(&as_directive(block)) {
+                        Ok(number) => code.first_line_number = number,
+                        Err(problem) => self.report(problem),
+                    }
                     vec![Block::Code(code)]
                 } else {
                     self.include_chain.push(at);
@@ -495,7 +368,19 @@ pub(super) fn as_directive(block: &DirectiveBlock<'_>) -> Directive {
         options: block.options.clone(),
         body: block.body(),
         location: block.location,
+        source: String::new(),
     }
+}
+
+/// Lines as written, without the blank lines that end them.
+fn written(lines: &[Line<'_>]) -> String {
+    let last = lines.iter().rposition(|line| !line.is_blank());
+    let mut text = String::new();
+    for line in &lines[..last.map_or(0, |last| last + 1)] {
+        text.push_str(line.text);
+        text.push('\n');
+    }
+    text
 }
 
 fn class_option(block: &DirectiveBlock<'_>) -> Vec<String> {

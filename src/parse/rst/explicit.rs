@@ -7,8 +7,7 @@
 //! directive is split into argument, options and content here, the way docutils does,
 //! and carried out in `directives.rs`.
 //!
-//! Citations (`.. [name]`) are kept as footnotes and numbered with them; auto-numbered
-//! footnotes (`[#]`) are numbered in the order they appear.
+//! Footnotes and citations (`.. [name]`) are numbered or marked in `footnotes.rs`.
 
 use crate::doc::{Anchor, Block, Image, Inline, Label, Location};
 
@@ -116,13 +115,7 @@ impl Parser<'_, '_> {
             + (first.text[close + 1..].len() - first.text[close + 1..].trim_start().len());
         let block = lines::indented_block(lines, index, Some(first.skip(body_start)), None);
         let blocks = self.parse_blocks(&block.lines, Context::NESTED);
-        let label = match label.as_str() {
-            "#" | "*" => {
-                self.auto_footnote_definitions += 1;
-                format!("#{}", self.auto_footnote_definitions)
-            }
-            _ => label,
-        };
+        let label = self.footnotes.define(label);
         out.push(Block::FootnoteDefinition { label, blocks });
         block.end
     }
@@ -297,7 +290,7 @@ impl Parser<'_, '_> {
             );
         }
         self.substitutions
-            .insert(name.to_string(), Substitution::Inlines(content));
+            .insert(name.to_string(), Substitution { content, at });
         self.substitution_names
             .insert(normalize_name(name), name.to_string());
     }

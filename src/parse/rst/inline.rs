@@ -807,12 +807,8 @@ impl Parser<'_, '_> {
         if !valid || label.is_empty() {
             return None;
         }
-        let label = if label == "#" || label == "*" {
-            self.auto_footnote_references += 1;
-            format!("#{}", self.auto_footnote_references)
-        } else {
-            label
-        };
+        let at = s.positions.location(index);
+        let label = self.footnotes.refer(label, at);
         Some((close + 2, vec![Inline::FootnoteReference(label)]))
     }
 

@@ -29,6 +29,11 @@ pub(super) fn work_done() -> u64 {
 }
 
 /// One line of source, possibly with some indentation already removed.
+///
+/// Its indentation and blankness are worked out once, when it is made: nested blocks are
+/// cut out level by level, and counting a deep indentation again at every level made a
+/// deeply nested page cost its depth times its size. So `text` is read, never assigned:
+/// a changed line is made with [`Line::new`] or [`Line::with_text`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Line<'t> {
     pub(super) text: &'t str,
@@ -36,30 +41,48 @@ pub(super) struct Line<'t> {
     pub(super) number: u32,
     /// 1-based column of `text`'s first character in its file.
     pub(super) column: u32,
+    indent: usize,
+    blank: bool,
 }
 
 impl<'t> Line<'t> {
+    pub(super) fn new(text: &'t str, number: u32, column: u32) -> Line<'t> {
+        Line {
+            text,
+            number,
+            column,
+            indent: text.len() - text.trim_start_matches(' ').len(),
+            blank: text.trim().is_empty(),
+        }
+    }
+
+    /// The same line (number and column) holding other text.
+    pub(super) fn with_text(&self, text: &'t str) -> Line<'t> {
+        Line::new(text, self.number, self.column)
+    }
+
     pub(super) fn is_blank(&self) -> bool {
-        self.text.trim().is_empty()
+        self.blank
     }
 
     /// Leading spaces (tabs are expanded by [`prepare`]).
     pub(super) fn indent(&self) -> usize {
-        self.text.len() - self.text.trim_start_matches(' ').len()
+        self.indent
     }
 
     /// The line without its first `columns` columns (fewer if it has less indentation).
     pub(super) fn dedent(&self, columns: usize) -> Line<'t> {
-        let strip = columns.min(self.indent()).min(self.text.len());
-        let strip = if self.is_blank() {
+        let strip = if self.blank {
             self.text.len()
         } else {
-            strip
+            columns.min(self.indent)
         };
         Line {
             text: &self.text[strip..],
             number: self.number,
             column: self.column + strip as u32,
+            indent: self.indent.saturating_sub(strip),
+            blank: self.blank,
         }
     }
 
@@ -69,11 +92,11 @@ impl<'t> Line<'t> {
         while !self.text.is_char_boundary(offset) {
             offset += 1;
         }
-        Line {
-            text: &self.text[offset..],
-            number: self.number,
-            column: self.column + self.text[..offset].chars().count() as u32,
-        }
+        Line::new(
+            &self.text[offset..],
+            self.number,
+            self.column + self.text[..offset].chars().count() as u32,
+        )
     }
 }
 
@@ -128,11 +151,7 @@ pub(super) fn number_lines<'t>(prepared: &'t [Cow<'_, str>], first_number: u32) 
     prepared
         .iter()
         .enumerate()
-        .map(|(index, text)| Line {
-            text,
-            number: first_number + index as u32,
-            column: 1,
-        })
+        .map(|(index, text)| Line::new(text, first_number + index as u32, 1))
         .collect()
 }
 

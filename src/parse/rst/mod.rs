@@ -9,9 +9,10 @@
 //! the block grammar below turns lines into blocks, parsing inline markup as each text
 //! block is complete and following includes in place (an included file is parsed where
 //! the directive stands, so includes inside lists and directives work); then
-//! [`Parser::finish`] replaces substitution references with their definitions (from the
-//! page, its includes, or `[variables]`), resolves hyperlink references to the page's
-//! targets, and moves labels that stand before a heading onto the heading.
+//! [`Parser::finish`] numbers footnotes (`footnotes.rs`), replaces substitution
+//! references with their definitions (from the page, its includes, or `[variables]`),
+//! resolves hyperlink and footnote references to the page's targets, and moves labels
+//! that stand before a heading onto the heading.
 //!
 //! # Grammar
 //!
@@ -56,6 +57,7 @@
 mod blocks;
 mod directives;
 mod explicit;
+mod footnotes;
 mod ids;
 mod inline;
 mod lines;
@@ -70,11 +72,21 @@ use crate::parse::{ParseOptions, ParseOutput};
 
 pub use ids::{make_id, normalize_name};
 
-/// Includes and directives nest; past this depth the input is runaway.
-const MAX_NESTING: usize = 48;
-
 /// Indirect targets may name others; past this depth the chain is circular.
 const MAX_ALIAS_DEPTH: usize = 16;
+
+/// Substitution definitions may use others; chains longer than this are runaway (real
+/// ones are two or three long), and following them further would only deepen the stack.
+const MAX_SUBSTITUTION_DEPTH: usize = 16;
+
+/// How much larger than all of a page's substitution definitions together one of them
+/// may expand, in characters and inline elements: docutils' default `line_length_limit`,
+/// which it applies to substitutions for the same reason. A definition that uses
+/// another twice, which uses another twice, … doubles at every step; without a bound
+/// forty such lines would take longer to expand than to write. (docutils refuses any
+/// substitution longer than this; loopbook keeps long ones, such as an inline SVG, as
+/// long as they are written out rather than multiplied.)
+const SUBSTITUTION_GROWTH: usize = 10_000;
 
 /// Marks a hyperlink reference the parser resolves once the whole page is read. NUL
 /// never survives [`lines::prepare`], so no real URL starts with it.
@@ -101,6 +113,7 @@ pub fn parse(
         description: parser.description.take(),
         blocks,
         orphan,
+        footnote_marks: parser.footnotes.marks(),
     };
     ParseOutput {
         document,
@@ -150,10 +163,11 @@ enum Target {
     Alias(String),
 }
 
-/// A substitution definition's content.
+/// A substitution definition: its content before expansion, and where it stands.
 #[derive(Debug, Clone)]
-enum Substitution {
-    Inlines(Vec<Inline>),
+struct Substitution {
+    content: Vec<Inline>,
+    at: Location,
 }
 
 /// The state of parsing one page, includes and all.
@@ -178,12 +192,17 @@ struct Parser<'a, 'o> {
     anonymous_targets: Vec<Target>,
     anonymous_references: usize,
     substitutions: HashMap<String, Substitution>,
+    /// Each definition's content once expanded, so a definition used many times (or by
+    /// many others) is expanded once.
+    expanded: HashMap<String, Vec<Inline>>,
+    /// The size no expansion may pass: the definitions' own size plus
+    /// [`SUBSTITUTION_GROWTH`]. Set when the page is finished.
+    substitution_limit: usize,
     /// Normalised substitution name to the name as defined, for case-insensitive lookup.
     substitution_names: HashMap<String, String>,
     /// The language of literal blocks and of code blocks that name none (`highlight`).
     highlight_language: String,
-    auto_footnote_references: usize,
-    auto_footnote_definitions: usize,
+    footnotes: footnotes::Footnotes,
     description: Option<String>,
 }
 
@@ -205,10 +224,11 @@ impl<'a, 'o> Parser<'a, 'o> {
             anonymous_targets: Vec::new(),
             anonymous_references: 0,
             substitutions: HashMap::new(),
+            expanded: HashMap::new(),
+            substitution_limit: SUBSTITUTION_GROWTH,
             substitution_names: HashMap::new(),
             highlight_language: "default".to_string(),
-            auto_footnote_references: 0,
-            auto_footnote_definitions: 0,
+            footnotes: footnotes::Footnotes::default(),
             description: None,
         }
     }
@@ -266,6 +286,21 @@ impl<'a, 'o> Parser<'a, 'o> {
 
     /// The end of the page: substitutions, hyperlink references, labels.
     fn finish(&mut self, blocks: &mut Vec<Block>) {
+        for (label, at) in self.footnotes.number() {
+            let (what, written) = footnotes::describe(&label);
+            self.warn(
+                "undefined-footnote",
+                at,
+                format!("{what} `{written}` has no definition on this page"),
+                "define it with `.. [label] text`; each `[#]_` needs a `.. [#]` of its own",
+            );
+        }
+        let written: usize = self
+            .substitutions
+            .values()
+            .map(|definition| expanded_size(&definition.content))
+            .sum();
+        self.substitution_limit = written + SUBSTITUTION_GROWTH;
         self.resolve_inlines(blocks);
         attach_labels(blocks);
     }
@@ -278,9 +313,13 @@ impl<'a, 'o> Parser<'a, 'o> {
             match block {
                 Block::Paragraph(inlines) => self.resolve_in_place(inlines),
                 Block::Heading(heading) => self.resolve_in_place(&mut heading.content),
-                Block::Quote(blocks)
-                | Block::Container { blocks, .. }
-                | Block::FootnoteDefinition { blocks, .. } => self.resolve_inlines(blocks),
+                Block::Quote(blocks) | Block::Container { blocks, .. } => {
+                    self.resolve_inlines(blocks)
+                }
+                Block::FootnoteDefinition { label, blocks } => {
+                    *label = self.footnotes.key(label).unwrap_or(label).to_string();
+                    self.resolve_inlines(blocks);
+                }
                 Block::Admonition(admonition) => {
                     if let Some(title) = &mut admonition.title {
                         self.resolve_in_place(title);
@@ -349,6 +388,10 @@ impl<'a, 'o> Parser<'a, 'o> {
                     out.extend(self.substitute(&name, location));
                 }
                 Inline::Link(link) => out.extend(self.resolve_link(link)),
+                Inline::FootnoteReference(label) => out.push(match self.footnotes.key(&label) {
+                    Some(key) => Inline::FootnoteReference(key.to_string()),
+                    None => Inline::Text(footnotes::describe(&label).1),
+                }),
                 Inline::Emphasis(children) => {
                     out.push(Inline::Emphasis(self.resolve_sequence(children)))
                 }
@@ -371,29 +414,12 @@ impl<'a, 'o> Parser<'a, 'o> {
     /// regard to case, as docutils matches), else a `[variables]` value, else the name
     /// as text with a warning.
     fn substitute(&mut self, name: &str, location: Location) -> Vec<Inline> {
-        let defined = match self.substitutions.get_key_value(name) {
-            Some((key, value)) => Some((key.clone(), value.clone())),
-            None => self
-                .substitution_names
-                .get(&normalize_name(name))
-                .and_then(|exact| self.substitutions.get_key_value(exact))
-                .map(|(key, value)| (key.clone(), value.clone())),
+        let key = match self.substitutions.contains_key(name) {
+            true => Some(name.to_string()),
+            false => self.substitution_names.get(&normalize_name(name)).cloned(),
         };
-        if let Some((key, Substitution::Inlines(content))) = defined {
-            if self.expanding.contains(&key) {
-                let chain = self.expanding.join("| -> |");
-                self.warn(
-                    "circular-substitution",
-                    location,
-                    format!("circular substitution: |{chain}| -> |{key}|"),
-                    "a substitution's definition cannot use itself, directly or through others",
-                );
-                return vec![Inline::Text(name.to_string())];
-            }
-            self.expanding.push(key);
-            let content = self.resolve_sequence(content);
-            self.expanding.pop();
-            return content;
+        if let Some(key) = key {
+            return self.expand(key, location);
         }
         if let Some(value) = self.options.variables.get(name) {
             return vec![Inline::Text(value.clone())];
@@ -406,6 +432,55 @@ impl<'a, 'o> Parser<'a, 'o> {
              or add it to `[variables]` in book.toml",
         );
         vec![Inline::Text(name.to_string())]
+    }
+
+    /// The expanded content of the definition named `key`, referenced at `location`: its
+    /// name as text, with a warning, when it uses itself, nests too deeply or grows too
+    /// large.
+    fn expand(&mut self, key: String, location: Location) -> Vec<Inline> {
+        if let Some(expanded) = self.expanded.get(&key) {
+            return expanded.clone();
+        }
+        if self.expanding.contains(&key) {
+            let chain = self.expanding.join("| -> |");
+            self.warn(
+                "circular-substitution",
+                location,
+                format!("circular substitution: |{chain}| -> |{key}|"),
+                "a substitution's definition cannot use itself, directly or through others",
+            );
+            return vec![Inline::Text(key)];
+        }
+        if self.expanding.len() >= MAX_SUBSTITUTION_DEPTH {
+            self.warn(
+                "runaway-substitution",
+                location,
+                format!("substitutions nested more than {MAX_SUBSTITUTION_DEPTH} deep"),
+                "a substitution's definition may use others, but not in so long a chain",
+            );
+            return vec![Inline::Text(key)];
+        }
+        let Some(definition) = self.substitutions.get(&key).cloned() else {
+            return vec![Inline::Text(key)];
+        };
+        self.expanding.push(key.clone());
+        let mut content = self.resolve_sequence(definition.content);
+        self.expanding.pop();
+        if expanded_size(&content) > self.substitution_limit {
+            self.warn(
+                "runaway-substitution",
+                definition.at,
+                format!(
+                    "substitution `|{key}|` expands to more than {} characters",
+                    self.substitution_limit
+                ),
+                "it uses substitutions that use others in turn, so its text multiplies at \
+                 every step; define the text it should show directly",
+            );
+            content = vec![Inline::Text(key.clone())];
+        }
+        self.expanded.insert(key, content.clone());
+        content
     }
 
     /// A link whose target is a name of this page becomes a link to that target's URL
@@ -483,10 +558,32 @@ impl<'a, 'o> Parser<'a, 'o> {
     }
 }
 
+/// The size of expanded inline content: its characters and its elements, so that many
+/// empty elements count too.
+fn expanded_size(inlines: &[Inline]) -> usize {
+    inlines
+        .iter()
+        .map(|inline| {
+            1 + match inline {
+                Inline::Text(text) | Inline::Code(text) | Inline::Html(text) => {
+                    text.chars().count()
+                }
+                Inline::Emphasis(children)
+                | Inline::Strong(children)
+                | Inline::Strikethrough(children)
+                | Inline::Superscript(children)
+                | Inline::Subscript(children) => expanded_size(children),
+                Inline::Link(link) => expanded_size(&link.content),
+                _ => 0,
+            }
+        })
+        .sum()
+}
+
 /// Whether inline content holds a substitution or a reference the parser resolves.
 fn needs_resolution(inlines: &[Inline]) -> bool {
     inlines.iter().any(|inline| match inline {
-        Inline::Substitution { .. } => true,
+        Inline::Substitution { .. } | Inline::FootnoteReference(_) => true,
         Inline::Link(link) => {
             matches!(&link.destination, LinkDestination::Url(url) if url.starts_with('\0'))
                 || needs_resolution(&link.content)
@@ -546,5 +643,160 @@ fn take_page_metadata(blocks: &mut Vec<Block>) -> Option<Vec<crate::doc::Field>>
     match blocks.remove(0) {
         Block::FieldList(fields) => Some(fields),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::doc::{MAX_DEPTH, nesting_depth, visit_blocks};
+    use crate::parse::loader::Included;
+
+    struct NoFiles;
+
+    impl IncludeLoader for NoFiles {
+        fn enter(&mut self, target: &str, _: FileId, _: Location) -> Result<Included, String> {
+            Err(format!("included file `{target}` does not exist"))
+        }
+        fn leave(&mut self) {}
+        fn read_literal(&mut self, target: &str, _: FileId, _: Location) -> Result<String, String> {
+            Err(format!("`{target}` does not exist"))
+        }
+    }
+
+    /// The page's parse and the steps it took.
+    fn parse_page(text: &str) -> (ParseOutput, u64) {
+        let variables = BTreeMap::new();
+        let options = ParseOptions {
+            variables: &variables,
+        };
+        parse_counting_steps(text, FileId(0), &options, &mut NoFiles)
+    }
+
+    fn codes(output: &ParseOutput, code: &str) -> Vec<Location> {
+        output
+            .diagnostics
+            .iter()
+            .filter(|diagnostic| diagnostic.code.as_deref() == Some(code))
+            .filter_map(|diagnostic| diagnostic.location)
+            .collect()
+    }
+
+    fn literal_text(blocks: &[Block]) -> String {
+        let mut text = String::new();
+        visit_blocks(blocks, &mut |block| {
+            if let Block::Code(code) = block {
+                text.push_str(&code.code);
+            }
+        });
+        text
+    }
+
+    fn nested_notes(levels: usize) -> String {
+        let mut text: String = (0..levels)
+            .map(|level| format!("{}.. note::\n\n", "   ".repeat(level)))
+            .collect();
+        text.push_str(&format!("{}deep text\n", "   ".repeat(levels)));
+        text
+    }
+
+    #[test]
+    fn blocks_past_the_depth_cap_are_kept_as_written() {
+        let (output, _) = parse_page(&nested_notes(500));
+        assert_eq!(nesting_depth(&output.document.blocks), MAX_DEPTH);
+        let line = 2 * MAX_DEPTH as u32 + 1;
+        assert_eq!(
+            codes(&output, "nested-too-deeply"),
+            [Location::new(FileId(0), line, 301)]
+        );
+        let kept = literal_text(&output.document.blocks);
+        assert!(kept.starts_with(".. note::\n\n   .. note::"), "{kept:.40}");
+        assert!(kept.ends_with("deep text\n"));
+
+        let bullets = format!("{}x\n", "- ".repeat(5_000));
+        let (output, _) = parse_page(&bullets);
+        assert!(nesting_depth(&output.document.blocks) <= MAX_DEPTH);
+        assert_eq!(codes(&output, "nested-too-deeply").len(), 1);
+        assert!(literal_text(&output.document.blocks).ends_with("- - x\n"));
+    }
+
+    fn fanning_out_substitutions(lines: usize) -> String {
+        let mut text = String::from("Start |x0| end\n\n");
+        for line in 0..lines {
+            let next = line + 1;
+            text.push_str(&format!(".. |x{line}| replace:: |x{next}| |x{next}|\n"));
+        }
+        text.push_str(&format!(".. |x{lines}| replace:: leaf\n"));
+        text
+    }
+
+    fn paragraph_text(output: &ParseOutput) -> String {
+        match output.document.blocks.first() {
+            Some(Block::Paragraph(inlines)) => crate::doc::plain_text(inlines),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn substitutions_that_fan_out_stop_at_the_size_limit() {
+        for lines in [20, 40, 400] {
+            let (output, _) = parse_page(&fanning_out_substitutions(lines));
+            let text = paragraph_text(&output);
+            assert!(
+                text.len() <= 2 * SUBSTITUTION_GROWTH,
+                "{} characters",
+                text.len()
+            );
+            let warned = codes(&output, "runaway-substitution");
+            assert!(!warned.is_empty());
+            // Each warning points at a definition that grew too large.
+            assert!(warned.iter().all(|at| at.line >= 3), "{warned:?}");
+        }
+        let (output, _) = parse_page(&fanning_out_substitutions(8));
+        assert_eq!(paragraph_text(&output).matches("leaf").count(), 256);
+        assert!(output.diagnostics.is_empty());
+    }
+
+    #[test]
+    fn a_long_substitution_written_out_is_kept() {
+        let svg = format!("<svg>{}</svg>", "<g/>".repeat(3 * SUBSTITUTION_GROWTH));
+        let text =
+            format!("|a| and |a|\n\n.. |a| replace:: |logo|\n.. |logo| raw:: html\n\n   {svg}\n");
+        let (output, _) = parse_page(&text);
+        assert!(output.diagnostics.is_empty(), "{:?}", output.diagnostics);
+        let Some(Block::Paragraph(inlines)) = output.document.blocks.first() else {
+            panic!()
+        };
+        assert_eq!(
+            inlines
+                .iter()
+                .filter(|i| matches!(i, Inline::Html(h) if *h == svg))
+                .count(),
+            2
+        );
+    }
+
+    #[test]
+    fn a_long_substitution_chain_is_cut_with_a_warning() {
+        let mut text = String::from("|x0|\n\n");
+        for line in 0..20_000 {
+            text.push_str(&format!(".. |x{line}| replace:: |x{}|\n", line + 1));
+        }
+        let (output, _) = parse_page(&text);
+        let too_deep = MAX_SUBSTITUTION_DEPTH.to_string();
+        assert_eq!(paragraph_text(&output), format!("x{too_deep}"));
+        let warned = codes(&output, "runaway-substitution");
+        // At the reference to the 17th, in the 16th definition.
+        let line = 3 + MAX_SUBSTITUTION_DEPTH as u32 - 1;
+        assert_eq!(warned, [Location::new(FileId(0), line, 20)]);
+    }
+
+    #[test]
+    fn deep_nesting_costs_lines_times_the_cap_not_lines_squared() {
+        let (_, small) = parse_page(&nested_notes(2 * MAX_DEPTH));
+        let (_, large) = parse_page(&nested_notes(8 * MAX_DEPTH));
+        assert!(large <= small * 6, "{small} -> {large} steps");
     }
 }

@@ -196,11 +196,11 @@ impl Parser<'_, '_> {
             .enumerate()
             .map(|(offset, text)| {
                 let source = table_lines.get(first_row + offset);
-                Line {
-                    text: text.get(indent.min(text.len())..).unwrap_or(""),
-                    number: source.map_or(0, |line| line.number),
-                    column: source.map_or(1, |line| line.column) + (column + indent) as u32,
-                }
+                Line::new(
+                    text.get(indent.min(text.len())..).unwrap_or(""),
+                    source.map_or(0, |line| line.number),
+                    source.map_or(1, |line| line.column) + (column + indent) as u32,
+                )
             })
             .collect();
         self.parse_blocks(&cell_lines, Context::NESTED)
@@ -244,7 +244,7 @@ impl Parser<'_, '_> {
                 // between rows it is dropped with the row's trailing blanks.
                 if let Some(last) = rows.last_mut() {
                     for cell in last.iter_mut() {
-                        cell.push(Line { text: "", ..*line });
+                        cell.push(line.with_text(""));
                     }
                 }
                 next += 1;
@@ -375,17 +375,27 @@ impl Parser<'_, '_> {
                 let texts: Vec<&str> = value.lines().collect();
                 let cell_lines: Vec<Line<'_>> = texts
                     .iter()
-                    .map(|text| Line {
-                        text,
-                        number: block.location.line,
-                        column: block.location.column,
-                    })
+                    .map(|text| Line::new(text, block.location.line, block.location.column))
                     .collect();
                 cells.push(TableCell::new(
                     self.parse_blocks(&cell_lines, Context::NESTED),
                 ));
             }
             rows.push(TableRow { cells });
+        }
+        let width = rows.iter().map(|row| row.cells.len()).max().unwrap_or(0);
+        if rows.iter().any(|row| row.cells.len() != width) {
+            self.warn(
+                "rst-malformed-csv-table",
+                block.location,
+                "csv-table rows have different numbers of values",
+                "give every row the same number of values; short rows are filled with \
+                 empty cells",
+            );
+            // As docutils does, so the columns still line up.
+            for row in &mut rows {
+                row.cells.resize_with(width, || TableCell::new(Vec::new()));
+            }
         }
         let mut table = self.directive_table(block, rows);
         if header_from_option > 0 {
@@ -544,11 +554,11 @@ fn split_simple_row<'t>(line: &Line<'t>, columns: &[(usize, usize)]) -> Vec<Line
             let to = columns
                 .get(index + 1)
                 .map_or(line.text.len(), |(next, _)| byte_at(*next));
-            Line {
-                text: line.text.get(from..to.max(from)).unwrap_or("").trim_end(),
-                number: line.number,
-                column: line.column + *start as u32,
-            }
+            Line::new(
+                line.text.get(from..to.max(from)).unwrap_or("").trim_end(),
+                line.number,
+                line.column + *start as u32,
+            )
         })
         .collect()
 }
