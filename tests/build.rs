@@ -166,6 +166,32 @@ fn misspelt_key_names_the_right_key_and_its_line() {
 }
 
 #[test]
+fn every_unknown_key_is_reported_in_one_run() {
+    let book = Book::empty();
+    book.write(
+        "book.toml",
+        "[book]\nfoo = 1\nbar = 2\n\n[build]\nbuild-dri = \"out\"\n",
+    )
+    .write("content/index.md", "# Home\n");
+    let run = book.build(&[]);
+    run.expect_code(2);
+    let headlines = run.headlines();
+    assert_eq!(
+        headlines,
+        [
+            "error: unknown key `foo` in book.toml",
+            "error: unknown key `bar` in book.toml",
+            "error: unknown key `build-dri` in book.toml",
+        ],
+        "{}",
+        run.stderr
+    );
+    for line in ["book.toml:2:1", "book.toml:3:1", "book.toml:6:1"] {
+        assert!(run.stderr.contains(line), "{line} in {}", run.stderr);
+    }
+}
+
+#[test]
 fn missing_book_toml_says_how_to_start() {
     let book = Book::empty();
     let run = book.build(&[]);
