@@ -7,10 +7,11 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::diagnostics::{Diagnostic, Severity};
+use crate::diagnostics::{Diagnostic, Severity, SourceMap};
 
 pub const CONFIG_FILE: &str = "book.toml";
 
@@ -211,6 +212,37 @@ pub enum ConfigError {
         text: String,
         diagnostics: Vec<Diagnostic>,
     },
+}
+
+impl ConfigError {
+    /// The error as diagnostics, with the source map they point into: `book.toml`,
+    /// registered as `display_path`, is its only file.
+    pub fn diagnostics(&self, display_path: &str) -> (SourceMap, Vec<Diagnostic>) {
+        let sources = SourceMap::default();
+        let diagnostics = match self {
+            ConfigError::Missing(dir) => vec![
+                Diagnostic::new(Severity::Error, None, self.to_string())
+                    .with_code("missing-config")
+                    .with_hint(format!(
+                        "run `loopbook init {}` to start a new book there",
+                        dir.display()
+                    )),
+            ],
+            ConfigError::Unreadable { .. } => vec![
+                Diagnostic::new(Severity::Error, None, self.to_string())
+                    .with_code("unreadable-config"),
+            ],
+            ConfigError::Invalid {
+                path,
+                text,
+                diagnostics,
+            } => {
+                sources.add(path, display_path.to_string(), Arc::from(text.as_str()));
+                diagnostics.clone()
+            }
+        };
+        (sources, diagnostics)
+    }
 }
 
 /// Reads and checks `DIR/book.toml`.

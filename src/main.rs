@@ -5,7 +5,6 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -236,6 +235,10 @@ fn run_build(options: &BuildOptions, output: &Output) -> ExitCode {
 fn run_check(options: &CheckOptions, format: Format, output: &Output) -> ExitCode {
     let report = match loopbook::check::check(options) {
         Ok(report) => report,
+        Err(loopbook::build::BuildError::Config(error)) if format == Format::Json => {
+            print!("{}", loopbook::check::render_config_error_json(&error));
+            return ExitCode::from(2);
+        }
         Err(loopbook::build::BuildError::Config(error)) => {
             return print_config_error(&error, output);
         }
@@ -324,26 +327,13 @@ fn print_report(report: &BuildReport, output: &Output) -> ExitCode {
 }
 
 fn print_config_error(error: &ConfigError, output: &Output) -> ExitCode {
-    match error {
-        ConfigError::Missing(dir) => {
-            eprintln!("error: no {CONFIG_FILE} in {}", dir.display());
-            eprintln!(
-                "help: run `loopbook init {}` to start a new book there",
-                dir.display()
-            );
-        }
-        ConfigError::Unreadable { .. } => eprintln!("error: {error}"),
-        ConfigError::Invalid {
-            path,
-            text,
-            diagnostics,
-        } => {
-            let sources = SourceMap::default();
-            sources.add(path, display_name(path), Arc::from(text.as_str()));
-            for diagnostic in diagnostics {
-                eprintln!("{}\n", sources.render(diagnostic, output.color));
-            }
-        }
+    let display_path = match error {
+        ConfigError::Invalid { path, .. } => display_name(path),
+        ConfigError::Missing(_) | ConfigError::Unreadable { .. } => CONFIG_FILE.to_string(),
+    };
+    let (sources, diagnostics) = error.diagnostics(&display_path);
+    for diagnostic in &diagnostics {
+        eprintln!("{}\n", sources.render(diagnostic, output.color));
     }
     ExitCode::from(2)
 }
