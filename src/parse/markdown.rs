@@ -558,6 +558,7 @@ impl Converter<'_, '_> {
                 title,
                 content: inlines,
                 location: Some(location),
+                download: false,
             })),
             InlineKind::Image {
                 src,

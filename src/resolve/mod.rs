@@ -631,6 +631,7 @@ fn resolve_page(index: &SiteIndex<'_>, number: usize, document: &mut Document) -
                 Some(placements::expand(
                     index.catalog,
                     directive,
+                    index.sources,
                     &output,
                     &mut uses,
                     &mut diagnostics,
@@ -750,6 +751,7 @@ fn resolve_reference(
         title: None,
         content: vec![Inline::Text(text)],
         location: Some(reference.location),
+        download: false,
     })
 }
 
@@ -1016,6 +1018,7 @@ fn link_item(url: String, title: String) -> ListItem {
             content: vec![Inline::Text(title)],
             // Toctree links are made here and always point at a page.
             location: None,
+            download: false,
         })])],
     }
 }
