@@ -285,13 +285,7 @@ fn print_report(report: &BuildReport, output: &Output) -> ExitCode {
         eprintln!("{}\n", report.sources.render(diagnostic, output.color));
     }
     let errors = report.errors();
-    let warnings = report.warnings();
     if !output.quiet || errors > 0 {
-        let problems = match (errors, warnings) {
-            (0, 0) => String::new(),
-            (0, w) => format!(", {w} warning{}", plural(w)),
-            (e, w) => format!(", {e} error{}, {w} warning{}", plural(e), plural(w)),
-        };
         let verb = if report.written {
             "Built"
         } else {
@@ -302,22 +296,7 @@ fn print_report(report: &BuildReport, output: &Output) -> ExitCode {
         } else {
             "; the previous output is untouched".to_string()
         };
-        let kept = report.pages - report.rendered.min(report.pages);
-        let reuse = if report.written && kept > 0 {
-            format!(" ({} rendered, {kept} unchanged)", report.rendered)
-        } else {
-            String::new()
-        };
-        let samples = match report.samples {
-            0 => String::new(),
-            n => format!(", {n} sample{}", plural(n)),
-        };
-        eprintln!(
-            "{verb} {} page{}{reuse}{samples}{problems} in {:.2} s{destination}",
-            report.pages,
-            plural(report.pages),
-            report.elapsed.as_secs_f64()
-        );
+        eprintln!("{verb} {}{destination}", report.summary());
     }
     if errors > 0 {
         ExitCode::from(1)
@@ -397,10 +376,6 @@ fn run_mdbook(output: &Output) -> ExitCode {
     }
     println!("{}", processed.book);
     ExitCode::SUCCESS
-}
-
-fn plural(count: usize) -> &'static str {
-    if count == 1 { "" } else { "s" }
 }
 
 /// A progress bar that only appears when a build runs longer than half a second, so

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::build::{self, BuildError, BuildOptions, Stages};
+use crate::build::{self, BuildError, BuildOptions, Stages, plural};
 use crate::config::{CONFIG_FILE, Config, ConfigError};
 use crate::diagnostics::{Diagnostic, SourceMap};
 use crate::doc::{FileId, Location};
@@ -223,8 +223,4 @@ fn json_records(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
         out.push('\n');
     }
     out
-}
-
-fn plural(count: usize) -> &'static str {
-    if count == 1 { "" } else { "s" }
 }
