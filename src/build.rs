@@ -77,6 +77,37 @@ impl BuildReport {
             .filter(|d| d.severity == Severity::Warning)
             .count()
     }
+
+    /// What the build did, as `build` and `serve` say it after their verb: the pages
+    /// (with how many were rendered, when some were kept), the samples, the problems
+    /// and the time, as in `12 pages (1 rendered, 11 unchanged), 1 warning in 0.31 s`.
+    pub fn summary(&self) -> String {
+        let problems = match (self.errors(), self.warnings()) {
+            (0, 0) => String::new(),
+            (0, w) => format!(", {w} warning{}", plural(w)),
+            (e, w) => format!(", {e} error{}, {w} warning{}", plural(e), plural(w)),
+        };
+        let kept = self.pages - self.rendered.min(self.pages);
+        let reuse = if self.written && kept > 0 {
+            format!(" ({} rendered, {kept} unchanged)", self.rendered)
+        } else {
+            String::new()
+        };
+        let samples = match self.samples {
+            0 => String::new(),
+            n => format!(", {n} sample{}", plural(n)),
+        };
+        format!(
+            "{} page{}{reuse}{samples}{problems} in {:.2} s",
+            self.pages,
+            plural(self.pages),
+            self.elapsed.as_secs_f64()
+        )
+    }
+}
+
+pub(crate) fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
 }
 
 /// Why a build could not run at all.

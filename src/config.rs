@@ -7,10 +7,11 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::diagnostics::{Diagnostic, Severity};
+use crate::diagnostics::{Diagnostic, Severity, SourceMap};
 
 pub const CONFIG_FILE: &str = "book.toml";
 
@@ -213,6 +214,37 @@ pub enum ConfigError {
     },
 }
 
+impl ConfigError {
+    /// The error as diagnostics, with the source map they point into: `book.toml`,
+    /// registered as `display_path`, is its only file.
+    pub fn diagnostics(&self, display_path: &str) -> (SourceMap, Vec<Diagnostic>) {
+        let sources = SourceMap::default();
+        let diagnostics = match self {
+            ConfigError::Missing(dir) => vec![
+                Diagnostic::new(Severity::Error, None, self.to_string())
+                    .with_code("missing-config")
+                    .with_hint(format!(
+                        "run `loopbook init {}` to start a new book there",
+                        dir.display()
+                    )),
+            ],
+            ConfigError::Unreadable { .. } => vec![
+                Diagnostic::new(Severity::Error, None, self.to_string())
+                    .with_code("unreadable-config"),
+            ],
+            ConfigError::Invalid {
+                path,
+                text,
+                diagnostics,
+            } => {
+                sources.add(path, display_path.to_string(), Arc::from(text.as_str()));
+                diagnostics.clone()
+            }
+        };
+        (sources, diagnostics)
+    }
+}
+
 /// Reads and checks `DIR/book.toml`.
 pub fn load(dir: &Path) -> Result<Config, ConfigError> {
     let path = dir.join(CONFIG_FILE);
@@ -249,16 +281,31 @@ fn invalid_utf8(path: &Path) -> ConfigError {
 
 /// Parses `text` (the contents of `path`) into a configuration rooted at `root`.
 pub fn parse(root: &Path, path: &Path, text: String) -> Result<Config, ConfigError> {
-    let raw: BookToml = match toml::from_str(&text) {
-        Ok(raw) => raw,
+    let invalid = |text: String, diagnostics: Vec<Diagnostic>| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        text,
+        diagnostics,
+    };
+    let mut document = match toml::de::DeTable::parse(&text) {
+        Ok(document) => document,
         Err(error) => {
             let diagnostic = toml_error_diagnostic(&text, &error);
-            return Err(ConfigError::Invalid {
-                path: path.to_path_buf(),
-                text,
-                diagnostics: vec![diagnostic],
-            });
+            return Err(invalid(text, vec![diagnostic]));
         }
+    };
+    let mut problems = remove_unknown_keys(document.get_mut(), &text);
+    // With the unknown keys gone, serde reports what is wrong with the rest (a value of
+    // the wrong type, a missing key) in the same run; it stops at the first such error.
+    let raw = match BookToml::deserialize(toml::de::Deserializer::from(document)) {
+        Ok(raw) => Some(raw),
+        Err(error) => {
+            problems.push(toml_error_diagnostic(&text, &error));
+            None
+        }
+    };
+    let Some(raw) = raw.filter(|_| problems.is_empty()) else {
+        problems.sort_by_key(|problem| problem.location.map(|l| (l.line, l.column)));
+        return Err(invalid(text, problems));
     };
 
     let mut diagnostics = Vec::new();
@@ -280,11 +327,7 @@ pub fn parse(root: &Path, path: &Path, text: String) -> Result<Config, ConfigErr
     let placements = placements_table(&raw, &mut diagnostics);
     check_values(&raw, &placements, &text, &mut diagnostics);
     if !diagnostics.is_empty() {
-        return Err(ConfigError::Invalid {
-            path: path.to_path_buf(),
-            text,
-            diagnostics,
-        });
+        return Err(invalid(text, diagnostics));
     }
 
     Ok(Config {
@@ -526,45 +569,111 @@ fn config_location(line: u32, column: u32) -> crate::doc::Location {
     crate::doc::Location::new(crate::doc::FileId(0), line, column)
 }
 
-/// Turns a toml/serde error into a diagnostic, naming the closest known key when the
-/// problem is an unknown one.
+/// Turns a toml/serde error (bad syntax, a value of the wrong type) into a diagnostic.
 fn toml_error_diagnostic(text: &str, error: &toml::de::Error) -> Diagnostic {
     let location = error.span().map(|span| {
         let (line, column) = line_column(text, span.start);
         config_location(line, column)
     });
     let message = error.message().trim().to_string();
+    Diagnostic::new(Severity::Error, location, message).with_code("invalid-config")
+}
 
-    let Some(unknown) = quoted_after(&message, "unknown field `") else {
-        return Diagnostic::new(Severity::Error, location, message).with_code("invalid-config");
-    };
-    let known = known_fields(&message);
-    let mut diagnostic = Diagnostic::new(
+/// Takes out of `document` every key that no table of `book.toml` has, and reports each
+/// at its line with the nearest known key: serde would stop at the first, leaving a
+/// user with as many runs as typos.
+fn remove_unknown_keys(document: &mut toml::de::DeTable<'_>, text: &str) -> Vec<Diagnostic> {
+    let mut found = remove_unknown(document, struct_keys::<BookToml>(), text);
+    for (name, value) in document.iter_mut() {
+        let known = match name.get_ref().as_ref() {
+            "book" => struct_keys::<BookTable>(),
+            "build" => struct_keys::<BuildTable>(),
+            "placements" => struct_keys::<PlacementsTable>(),
+            "invite" => struct_keys::<InviteTable>(),
+            // `[variables]`, `[redirects]` and mdBook's tables take any key.
+            _ => continue,
+        };
+        // A table given as something else is serde's to report.
+        if let toml::de::DeValue::Table(table) = value.get_mut() {
+            found.extend(remove_unknown(table, known, text));
+        }
+    }
+    found
+}
+
+fn remove_unknown(
+    table: &mut toml::de::DeTable<'_>,
+    known: &[&str],
+    text: &str,
+) -> Vec<Diagnostic> {
+    let unknown: Vec<(String, usize)> = table
+        .keys()
+        .filter(|name| !known.contains(&name.get_ref().as_ref()))
+        .map(|name| (name.get_ref().to_string(), name.span().start))
+        .collect();
+    for (name, _) in &unknown {
+        table.remove(name.as_str());
+    }
+    unknown
+        .iter()
+        .map(|(name, offset)| unknown_key_diagnostic(name, *offset, known, text))
+        .collect()
+}
+
+fn unknown_key_diagnostic(name: &str, offset: usize, known: &[&str], text: &str) -> Diagnostic {
+    let (line, column) = line_column(text, offset);
+    let diagnostic = Diagnostic::new(
         Severity::Error,
-        location,
-        format!("unknown key `{unknown}` in {CONFIG_FILE}"),
+        Some(config_location(line, column)),
+        format!("unknown key `{name}` in {CONFIG_FILE}"),
     )
     .with_code("unknown-key");
-    if let Some(nearest) = nearest(unknown, &known) {
-        diagnostic = diagnostic.with_hint(format!("did you mean `{nearest}`?"));
-    } else if !known.is_empty() {
-        diagnostic = diagnostic.with_hint(format!("known keys here: {}", known.join(", ")));
+    match nearest(name, known) {
+        Some(nearest) => diagnostic.with_hint(format!("did you mean `{nearest}`?")),
+        None => diagnostic.with_hint(format!("known keys here: {}", known.join(", "))),
     }
-    diagnostic
 }
 
-fn quoted_after<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
-    let start = message.find(prefix)? + prefix.len();
-    let end = message[start..].find('`')? + start;
-    Some(&message[start..end])
+/// The keys a derived `Deserialize` struct takes, spelt as serde reads them (renames
+/// applied), taken from the struct itself so the unknown-key check cannot drift from it.
+fn struct_keys<T: serde::de::DeserializeOwned>() -> &'static [&'static str] {
+    let mut probe = KeyProbe::default();
+    // The probe always ends the deserialization with an error once it has the keys.
+    let _ = T::deserialize(&mut probe);
+    probe.keys
 }
 
-/// serde lists the expected fields as "expected one of `a`, `b`" or "expected `a`".
-fn known_fields(message: &str) -> Vec<&str> {
-    let Some(start) = message.find("expected") else {
-        return Vec::new();
-    };
-    message[start..].split('`').skip(1).step_by(2).collect()
+/// A deserializer that only records the field list serde hands to `deserialize_struct`.
+#[derive(Default)]
+struct KeyProbe {
+    keys: &'static [&'static str],
+}
+
+impl<'de> serde::Deserializer<'de> for &mut KeyProbe {
+    type Error = serde::de::value::Error;
+
+    fn deserialize_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        _visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.keys = fields;
+        Err(serde::de::Error::custom("keys recorded"))
+    }
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(
+        self,
+        _visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        Err(serde::de::Error::custom("only structs have keys"))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+        byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+        identifier ignored_any
+    }
 }
 
 /// The candidate closest to `word` by edit distance, if it is close enough to be a typo.
@@ -675,6 +784,89 @@ mod tests {
             diagnostic.location.map(|l| (l.line, l.column)),
             Some((5, 1))
         );
+    }
+
+    fn all_diagnostics(text: &str) -> Vec<Diagnostic> {
+        match parse_text(text) {
+            Err(ConfigError::Invalid { diagnostics, .. }) => diagnostics,
+            other => panic!("expected an invalid configuration, got {other:?}"),
+        }
+    }
+
+    /// `(line, message, hint)` of each diagnostic.
+    fn summaries(diagnostics: &[Diagnostic]) -> Vec<(u32, &str, &str)> {
+        diagnostics
+            .iter()
+            .map(|d| {
+                let line = d.location.map_or(0, |l| l.line);
+                (line, d.message.as_str(), d.hint.as_deref().unwrap_or(""))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_unknown_key_is_reported_in_one_run_in_line_order() {
+        let diagnostics = all_diagnostics(
+            "[book]\nfoo = 1\nbar = 2\ntitle = \"T\"\n[build]\nbuild-dri = \"out\"\n\
+             [placment]\ndir = \"p\"\n[output.html]\nanything = 1\n",
+        );
+        let book_keys = "known keys here: title, description, src, language, authors, \
+                         multilingual, text-direction";
+        assert_eq!(
+            summaries(&diagnostics),
+            [
+                (2, "unknown key `foo` in book.toml", book_keys),
+                (3, "unknown key `bar` in book.toml", book_keys),
+                (
+                    6,
+                    "unknown key `build-dri` in book.toml",
+                    "did you mean `build-dir`?"
+                ),
+                (
+                    7,
+                    "unknown key `placment` in book.toml",
+                    "did you mean `placements`?"
+                ),
+            ]
+        );
+        assert!(
+            diagnostics
+                .iter()
+                .all(|d| d.code.as_deref() == Some("unknown-key"))
+        );
+    }
+
+    #[test]
+    fn unknown_keys_in_dotted_and_inline_tables_point_at_the_key() {
+        let diagnostics =
+            all_diagnostics("book.titel = \"T\"\ninvite = { placement = \"p\", pth = \"x\" }\n");
+        let found: Vec<_> = diagnostics
+            .iter()
+            .map(|d| (d.message.as_str(), d.location.map(|l| (l.line, l.column))))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("unknown key `titel` in book.toml", Some((1, 6))),
+                ("unknown key `pth` in book.toml", Some((2, 29))),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_wrong_type_is_reported_beside_the_unknown_keys() {
+        let diagnostics = all_diagnostics("[book]\nfoo = 1\ntitle = 5\nzzz = 2\n");
+        let lines: Vec<_> = summaries(&diagnostics).iter().map(|s| s.0).collect();
+        assert_eq!(lines, [2, 3, 4]);
+        assert_eq!(diagnostics[1].code.as_deref(), Some("invalid-config"));
+    }
+
+    #[test]
+    fn known_keys_come_from_the_structs_with_their_renames() {
+        let build = struct_keys::<BuildTable>();
+        assert!(build.contains(&"build-dir") && build.contains(&"static"));
+        assert_eq!(struct_keys::<PlacementsTable>(), ["dir", "queue"]);
+        assert!(struct_keys::<BookToml>().contains(&"preprocessor"));
     }
 
     #[test]

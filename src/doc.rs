@@ -395,6 +395,9 @@ pub struct Link {
     /// Where the link is written, when the parser knows it: `loopbook check` points a
     /// broken link found in the rendered page back here.
     pub location: Option<Location>,
+    /// The browser saves the target instead of opening it (HTML's `download`); Markdown
+    /// has no way to say so, and its copies leave it out.
+    pub download: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -5,7 +5,6 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -236,6 +235,10 @@ fn run_build(options: &BuildOptions, output: &Output) -> ExitCode {
 fn run_check(options: &CheckOptions, format: Format, output: &Output) -> ExitCode {
     let report = match loopbook::check::check(options) {
         Ok(report) => report,
+        Err(loopbook::build::BuildError::Config(error)) if format == Format::Json => {
+            print!("{}", loopbook::check::render_config_error_json(&error));
+            return ExitCode::from(2);
+        }
         Err(loopbook::build::BuildError::Config(error)) => {
             return print_config_error(&error, output);
         }
@@ -282,13 +285,7 @@ fn print_report(report: &BuildReport, output: &Output) -> ExitCode {
         eprintln!("{}\n", report.sources.render(diagnostic, output.color));
     }
     let errors = report.errors();
-    let warnings = report.warnings();
     if !output.quiet || errors > 0 {
-        let problems = match (errors, warnings) {
-            (0, 0) => String::new(),
-            (0, w) => format!(", {w} warning{}", plural(w)),
-            (e, w) => format!(", {e} error{}, {w} warning{}", plural(e), plural(w)),
-        };
         let verb = if report.written {
             "Built"
         } else {
@@ -299,22 +296,7 @@ fn print_report(report: &BuildReport, output: &Output) -> ExitCode {
         } else {
             "; the previous output is untouched".to_string()
         };
-        let kept = report.pages - report.rendered.min(report.pages);
-        let reuse = if report.written && kept > 0 {
-            format!(" ({} rendered, {kept} unchanged)", report.rendered)
-        } else {
-            String::new()
-        };
-        let samples = match report.samples {
-            0 => String::new(),
-            n => format!(", {n} sample{}", plural(n)),
-        };
-        eprintln!(
-            "{verb} {} page{}{reuse}{samples}{problems} in {:.2} s{destination}",
-            report.pages,
-            plural(report.pages),
-            report.elapsed.as_secs_f64()
-        );
+        eprintln!("{verb} {}{destination}", report.summary());
     }
     if errors > 0 {
         ExitCode::from(1)
@@ -324,26 +306,13 @@ fn print_report(report: &BuildReport, output: &Output) -> ExitCode {
 }
 
 fn print_config_error(error: &ConfigError, output: &Output) -> ExitCode {
-    match error {
-        ConfigError::Missing(dir) => {
-            eprintln!("error: no {CONFIG_FILE} in {}", dir.display());
-            eprintln!(
-                "help: run `loopbook init {}` to start a new book there",
-                dir.display()
-            );
-        }
-        ConfigError::Unreadable { .. } => eprintln!("error: {error}"),
-        ConfigError::Invalid {
-            path,
-            text,
-            diagnostics,
-        } => {
-            let sources = SourceMap::default();
-            sources.add(path, display_name(path), Arc::from(text.as_str()));
-            for diagnostic in diagnostics {
-                eprintln!("{}\n", sources.render(diagnostic, output.color));
-            }
-        }
+    let display_path = match error {
+        ConfigError::Invalid { path, .. } => display_name(path),
+        ConfigError::Missing(_) | ConfigError::Unreadable { .. } => CONFIG_FILE.to_string(),
+    };
+    let (sources, diagnostics) = error.diagnostics(&display_path);
+    for diagnostic in &diagnostics {
+        eprintln!("{}\n", sources.render(diagnostic, output.color));
     }
     ExitCode::from(2)
 }
@@ -407,10 +376,6 @@ fn run_mdbook(output: &Output) -> ExitCode {
     }
     println!("{}", processed.book);
     ExitCode::SUCCESS
-}
-
-fn plural(count: usize) -> &'static str {
-    if count == 1 { "" } else { "s" }
 }
 
 /// A progress bar that only appears when a build runs longer than half a second, so

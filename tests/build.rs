@@ -334,6 +334,32 @@ fn pages_nested_past_the_depth_cap_build_and_keep_their_text() {
 }
 
 #[test]
+fn every_unknown_key_is_reported_in_one_run() {
+    let book = Book::empty();
+    book.write(
+        "book.toml",
+        "[book]\nfoo = 1\nbar = 2\n\n[build]\nbuild-dri = \"out\"\n",
+    )
+    .write("content/index.md", "# Home\n");
+    let run = book.build(&[]);
+    run.expect_code(2);
+    let headlines = run.headlines();
+    assert_eq!(
+        headlines,
+        [
+            "error: unknown key `foo` in book.toml",
+            "error: unknown key `bar` in book.toml",
+            "error: unknown key `build-dri` in book.toml",
+        ],
+        "{}",
+        run.stderr
+    );
+    for line in ["book.toml:2:1", "book.toml:3:1", "book.toml:6:1"] {
+        assert!(run.stderr.contains(line), "{line} in {}", run.stderr);
+    }
+}
+
+#[test]
 fn missing_book_toml_says_how_to_start() {
     let book = Book::empty();
     let run = book.build(&[]);

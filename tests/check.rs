@@ -132,6 +132,48 @@ fn check_without_a_book_is_bad_usage() {
     check(&book, &["--format", "yaml"]).expect_code(2);
 }
 
+#[test]
+fn check_json_reports_a_broken_book_toml_as_records() {
+    let book = Book::empty();
+    book.write(
+        "book.toml",
+        "[book]\nfoo = 1\nbar = 2\n[build]\nbuild-dri = \"out\"\n",
+    )
+    .write("content/index.md", "# Home\n");
+    let run = check(&book, &["--format", "json"]);
+    run.expect_code(2);
+    assert_eq!(
+        records(&run.stdout),
+        [
+            ("book.toml".to_string(), 2, "unknown-key".to_string()),
+            ("book.toml".to_string(), 3, "unknown-key".to_string()),
+            ("book.toml".to_string(), 5, "unknown-key".to_string()),
+        ],
+        "{}",
+        run.stdout
+    );
+    let last: serde_json::Value = serde_json::from_str(run.stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(last["column"], 1);
+    assert_eq!(last["severity"], "error");
+    assert_eq!(last["message"], "unknown key `build-dri` in book.toml");
+    assert_eq!(last["hint"], "did you mean `build-dir`?");
+
+    book.write("book.toml", "[book\n");
+    let syntax = check(&book, &["--format", "json"]);
+    syntax.expect_code(2);
+    let found = records(&syntax.stdout);
+    assert_eq!(
+        found,
+        [("book.toml".to_string(), 1, "invalid-config".to_string())]
+    );
+
+    let missing = check(&Book::empty(), &["--format", "json"]);
+    missing.expect_code(2);
+    let record: serde_json::Value = serde_json::from_str(missing.stdout.trim()).unwrap();
+    assert_eq!(record["code"], "missing-config", "{}", missing.stdout);
+    assert_eq!(record["file"], serde_json::Value::Null);
+}
+
 /// A real Sphinx tree: its only problems are the two includes of a partial that is not
 /// in this snapshot (`standalone.rst`, lines 16 and 101), and nothing else may be
 /// reported. In reStructuredText a missing include is a warning, as in Sphinx, so

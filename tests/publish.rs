@@ -457,6 +457,35 @@ fn llms_txt_lists_every_page_by_navigation_section() {
 }
 
 #[test]
+fn llms_txt_summary_without_a_description_is_the_root_pages_first_sentence() {
+    let book = Book::empty();
+    book.write("book.toml", "[book]\ntitle = \"T\"\n")
+        .write(
+            "content/about.md",
+            "# About\n\nThe about page sorts first of all.\n",
+        )
+        .write(
+            "content/index.md",
+            "# Home\n\nThe home page says what the site is.\n",
+        );
+    book.build(&[]).expect_success();
+    let llms = book.read("public/llms.txt");
+    assert!(
+        llms.starts_with("# T\n\n> The home page says what the site is.\n"),
+        "{llms}"
+    );
+
+    // Without a root page no page speaks for the site.
+    std::fs::remove_file(book.path().join("content/index.md")).unwrap();
+    book.build(&[]).expect_success();
+    let llms = book.read("public/llms.txt");
+    assert!(
+        llms.starts_with("# T\n\n> T: 1 page of documentation.\n"),
+        "{llms}"
+    );
+}
+
+#[test]
 fn search_index_files_named_by_the_manifest_are_all_written() {
     let (_book, files) = built(STYLES[3]);
     let manifest = text(&files, "search/manifest.js");

@@ -396,6 +396,60 @@ fn a_broken_page_shows_problems_and_keeps_the_last_good_page() {
     assert!(fixed.contains("Fixed."));
 }
 
+/// The summary lines `serve` has printed so far (after its build's diagnostics).
+fn summary_lines(log: &Path, wanted: usize) -> Vec<String> {
+    let started = Instant::now();
+    loop {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        let lines: Vec<String> = text
+            .lines()
+            .filter(|line| line.contains(" page") && line.contains(" in "))
+            .map(str::to_string)
+            .collect();
+        if lines.len() >= wanted {
+            return lines;
+        }
+        assert!(started.elapsed() < WAIT, "{wanted} summary lines in {text}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn serve_summarizes_each_build_as_build_does() {
+    let book = Book::empty();
+    book.write("book.toml", "[book]\ntitle = \"T\"\n")
+        .write("content/index.md", "# Home\n\nSee {ref}`nowhere`.\n");
+    let logs = tempfile::tempdir().unwrap();
+    let log = logs.path().join("serve.log");
+    let server = Server::start_logging(&book, &log);
+    let first = &summary_lines(&log, 1)[0];
+    assert!(first.starts_with("Built 1 page, 1 warning in "), "{first}");
+
+    let start = server.rebuilds();
+    book.write("content/other.md", "# Other\n");
+    server.wait_for_rebuilds(start + 1);
+    let second = &summary_lines(&log, 2)[1];
+    assert!(
+        second.starts_with("Rebuilt 2 pages, 1 warning in "),
+        "{second}"
+    );
+
+    book.write("content/other.md", "# Other\n\nMore.\n");
+    server.wait_for_rebuilds(start + 2);
+    let third = &summary_lines(&log, 3)[2];
+    let kept = "Rebuilt 2 pages (1 rendered, 1 unchanged), 1 warning in ";
+    assert!(third.starts_with(kept), "{third}");
+
+    let broken = "# Other\n\n```{include} missing.md\n```\n";
+    book.write("content/other.md", broken);
+    server.wait_for_rebuilds(start + 3);
+    let fourth = &summary_lines(&log, 4)[3];
+    let failed = "Failed to build 2 pages, 1 error, 1 warning in ";
+    assert!(fourth.starts_with(failed), "{fourth}");
+    let kept_serving = "; still serving the last good pages";
+    assert!(fourth.ends_with(kept_serving), "{fourth}");
+}
+
 #[test]
 fn serving_follows_static_host_rules_and_never_leaves_the_output() {
     let book = example_book();

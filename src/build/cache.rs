@@ -2,7 +2,8 @@
 //! (`.public.loopbook-cache` next to `public/`, never inside what gets deployed), so a
 //! plain `loopbook build` renders only what changed.
 //!
-//! Steps of [`load`]: read and parse the file; refuse it unless it was written by this
+//! Steps of [`load`]: read the file, refuse it unless its checksum matches, and parse
+//! it; refuse it unless it was written by this
 //! version of loopbook, for this configuration and this output folder; fingerprint every
 //! file it lists again, noting those that changed; register the unchanged ones in a new
 //! source map and rewrite the file ids in the records to match. A cache that is missing,
@@ -17,6 +18,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tracing::debug;
+use xxhash_rust::xxh3::Xxh3;
 
 use super::outputs::OutputRecord;
 use super::state::{BuildState, Changes, PageRecord};
@@ -27,16 +29,17 @@ use crate::fingerprint;
 use crate::publish::search::TermTable;
 
 /// Bumped whenever the layout below changes.
-const FORMAT: u32 = 5;
+const FORMAT: u32 = 6;
 
 /// Output records per chunk. The records hold every page's search text and are most of
 /// the file: in chunks, the threads encode and decode them side by side.
 const OUTPUT_CHUNK: usize = 256;
 
 /// The file's head as read back. The file is postcard (a compact binary encoding of the
-/// same serde data; JSON cost a tenth of a large build to write): the head's length as
-/// eight little-endian bytes and the head; the number of chunks of output records and
-/// their lengths, each as eight such bytes; the chunks, each a postcard list of
+/// same serde data; JSON cost a tenth of a large build to write): a checksum of all
+/// that follows as eight little-endian bytes (see [`checksum`]); the head's length as
+/// eight such bytes and the head; the number of chunks of output records and their
+/// lengths, each as eight such bytes; the chunks, each a postcard list of
 /// `(path, record)` pairs.
 #[derive(Deserialize)]
 struct CacheFile {
@@ -108,7 +111,11 @@ pub fn load(config: &Config) -> Option<BuildState> {
 
 /// The head and the output records of a cache file; `None` when it is not one.
 fn decode(bytes: &[u8]) -> Option<(CacheFile, BTreeMap<String, OutputRecord>)> {
-    let mut rest = bytes;
+    let (recorded, body) = bytes.split_first_chunk::<8>()?;
+    if u64::from_le_bytes(*recorded) != checksum(&[body]) {
+        return None;
+    }
+    let mut rest = body;
     let head_length = take_number(&mut rest)?;
     let head = take_bytes(&mut rest, head_length)?;
     // A file of another format may not even have this head: its version is read first.
@@ -119,7 +126,7 @@ fn decode(bytes: &[u8]) -> Option<(CacheFile, BTreeMap<String, OutputRecord>)> {
     let cache: CacheFile = postcard::from_bytes(head).ok()?;
 
     let count = take_number(&mut rest)?;
-    let lengths: Vec<usize> = (0..count.min(bytes.len()))
+    let lengths: Vec<usize> = (0..count.min(body.len()))
         .map(|_| take_number(&mut rest))
         .collect::<Option<_>>()?;
     let chunks: Vec<&[u8]> = lengths
@@ -132,6 +139,17 @@ fn decode(bytes: &[u8]) -> Option<(CacheFile, BTreeMap<String, OutputRecord>)> {
         .collect::<Result<_, _>>()
         .ok()?;
     Some((cache, records.into_iter().flatten().collect()))
+}
+
+/// xxh3 of `parts` read as one run of bytes. Most damage to the file (a flipped bit, a
+/// block of zeros) still decodes, into records that say something else: a page title
+/// with one letter changed would be published as it reads. The checksum catches it.
+fn checksum(parts: &[&[u8]]) -> u64 {
+    let mut hasher = Xxh3::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    hasher.digest()
 }
 
 fn take_number(rest: &mut &[u8]) -> Option<usize> {
@@ -277,16 +295,19 @@ pub fn save(config: &Config, state: &BuildState) {
 
 fn write_file(path: &Path, head: &[u8], chunks: &[Vec<u8>]) -> std::io::Result<()> {
     use std::io::Write;
-    let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
     let number = |n: usize| (n as u64).to_le_bytes();
-    file.write_all(&number(head.len()))?;
-    file.write_all(head)?;
-    file.write_all(&number(chunks.len()))?;
-    for chunk in chunks {
-        file.write_all(&number(chunk.len()))?;
-    }
-    for chunk in chunks {
-        file.write_all(chunk)?;
+    let (head_length, count) = (number(head.len()), number(chunks.len()));
+    let lengths: Vec<[u8; 8]> = chunks.iter().map(|chunk| number(chunk.len())).collect();
+    let parts: Vec<&[u8]> = [&head_length[..], head, &count[..]]
+        .into_iter()
+        .chain(lengths.iter().map(|length| &length[..]))
+        .chain(chunks.iter().map(Vec::as_slice))
+        .collect();
+
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+    file.write_all(&checksum(&parts).to_le_bytes())?;
+    for part in parts {
+        file.write_all(part)?;
     }
     file.flush()
 }
@@ -313,9 +334,53 @@ mod tests {
     #[test]
     fn a_head_of_another_format_is_refused_before_it_is_read() {
         let head = postcard::to_stdvec(&(FORMAT + 1, "some later layout")).unwrap();
-        let mut bytes = (head.len() as u64).to_le_bytes().to_vec();
-        bytes.extend(head);
-        bytes.extend(0u64.to_le_bytes());
+        let mut body = (head.len() as u64).to_le_bytes().to_vec();
+        body.extend(head);
+        body.extend(0u64.to_le_bytes());
+        let mut bytes = checksum(&[&body]).to_le_bytes().to_vec();
+        bytes.extend(body);
         assert!(decode(&bytes).is_none());
+    }
+
+    /// The cache file a real build of a two-page book leaves.
+    fn cache_of_a_built_book() -> (tempfile::TempDir, Vec<u8>) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("book.toml"), "[book]\ntitle = \"T\"\n").unwrap();
+        std::fs::create_dir(dir.path().join("content")).unwrap();
+        let page = |name: &str, text: &str| {
+            std::fs::write(dir.path().join("content").join(name), text).unwrap();
+        };
+        page("index.md", "# Home\n\nWelcome.\n");
+        page("guide.md", "# Guide\n\nSteps.\n");
+        let options = crate::build::BuildOptions {
+            dir: dir.path().to_path_buf(),
+            ..Default::default()
+        };
+        crate::build::build(&options, &()).unwrap();
+        let config = crate::config::load(dir.path()).unwrap();
+        let bytes = std::fs::read(cache_path(&config)).unwrap();
+        (dir, bytes)
+    }
+
+    #[test]
+    fn a_cache_with_any_byte_changed_is_refused() {
+        let (_dir, bytes) = cache_of_a_built_book();
+        assert!(decode(&bytes).is_some(), "the file as written decodes");
+
+        // The title as the records hold it: a changed letter here still decodes.
+        let title = bytes.windows(4).position(|w| w == b"Home").unwrap();
+        let mut renamed = bytes.clone();
+        renamed[title + 1] = b'n';
+        assert!(decode(&renamed).is_none(), "a title changed in the records");
+
+        for at in 0..bytes.len() {
+            let mut flipped = bytes.clone();
+            flipped[at] ^= 0x10;
+            assert!(
+                decode(&flipped).is_none(),
+                "byte {at} of {} flipped",
+                bytes.len()
+            );
+        }
     }
 }

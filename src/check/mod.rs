@@ -15,8 +15,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::build::{self, BuildError, BuildOptions, Stages};
-use crate::config::Config;
+use crate::build::{self, BuildError, BuildOptions, Stages, plural};
+use crate::config::{CONFIG_FILE, Config, ConfigError};
 use crate::diagnostics::{Diagnostic, SourceMap};
 use crate::doc::{FileId, Location};
 use crate::resolve::Site;
@@ -205,15 +205,22 @@ fn summary_line(report: &CheckReport) -> String {
 /// The report for CI: one JSON object per problem and line (file, line, column,
 /// severity, code, message, hint, included_from).
 pub fn render_json(report: &CheckReport) -> String {
+    json_records(&report.sources, &report.diagnostics)
+}
+
+/// A `book.toml` that could not be loaded, as [`render_json`] prints problems, so CI
+/// reads a broken configuration the same way as a broken page.
+pub fn render_config_error_json(error: &ConfigError) -> String {
+    let (sources, diagnostics) = error.diagnostics(CONFIG_FILE);
+    json_records(&sources, &diagnostics)
+}
+
+fn json_records(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
     let mut out = String::new();
-    for diagnostic in &report.diagnostics {
-        let record = report.sources.record(diagnostic);
+    for diagnostic in diagnostics {
+        let record = sources.record(diagnostic);
         out.push_str(&serde_json::to_string(&record).unwrap_or_default());
         out.push('\n');
     }
     out
-}
-
-fn plural(count: usize) -> &'static str {
-    if count == 1 { "" } else { "s" }
 }

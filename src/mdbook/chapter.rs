@@ -479,8 +479,14 @@ impl<'a> Expander<'a> {
         };
         let mut uses = PlacementUse::default();
         let mut found = Vec::new();
-        let block =
-            placement_directives::expand(catalog, directive, &walk.output, &mut uses, &mut found);
+        let block = placement_directives::expand(
+            catalog,
+            directive,
+            self.sources,
+            &walk.output,
+            &mut uses,
+            &mut found,
+        );
         for diagnostic in found {
             self.report(diagnostic, walk);
         }

@@ -620,6 +620,7 @@ impl Converter<'_, '_> {
                 title,
                 content: inlines,
                 location: Some(location),
+                download: false,
             })),
             InlineKind::Image {
                 src,

@@ -15,7 +15,7 @@ use crate::doc::{Block, Document, plain_text, visit_blocks};
 use crate::render::escape::url_path;
 use crate::render::markdown;
 use crate::resolve::nav::NavKind;
-use crate::resolve::{Page, Site, urls};
+use crate::resolve::{Page, Site, root_page, urls};
 
 /// Where a page's Markdown copy is written: beside its HTML, named after its source
 /// (`guide/setup.md` for `guide/setup.html`), and in the same place with pretty URLs,
@@ -104,12 +104,18 @@ pub fn llms_txt(config: &Config, site: &Site, first_sentences: &[Option<&str>]) 
                 .map(str::to_string)
         })
     };
+    // Without `[book] description` the root page says what the site is; no other page
+    // speaks for the whole site.
     let summary = config
         .book
         .description
         .clone()
-        .or_else(|| (!site.pages.is_empty()).then(|| describe(0)).flatten())
-        .unwrap_or_else(|| format!("{title}: {} pages of documentation.", site.pages.len()));
+        .or_else(|| root_page(config, &site.pages).and_then(describe))
+        .unwrap_or_else(|| {
+            let count = site.pages.len();
+            let plural = if count == 1 { "" } else { "s" };
+            format!("{title}: {count} page{plural} of documentation.")
+        });
 
     let mut text = format!("# {}\n\n> {}\n", one_line(title), one_line(&summary));
     let mut listed = HashSet::new();

@@ -639,6 +639,9 @@ impl HtmlRenderer<'_> {
             self.out
                 .push_str(&format!(" title=\"{}\"", html_attribute(title)));
         }
+        if link.download {
+            self.out.push_str(" download");
+        }
         self.out.push('>');
         self.inlines(&link.content);
         self.out.push_str("</a>");

@@ -567,6 +567,7 @@ mod tests {
             title: None,
             content: vec![text("Setup")],
             location: None,
+            download: false,
         });
         let inner = Block::List(List {
             start: Some(3),

@@ -516,6 +516,18 @@ fn index_labels(
     labels
 }
 
+/// The page the book starts from: `[build] index`, else `index` or mdBook's `README`.
+pub fn root_page(config: &Config, pages: &[Page]) -> Option<usize> {
+    pages
+        .iter()
+        .position(|page| page.doc_name == config.build.index)
+        .or_else(|| {
+            pages
+                .iter()
+                .position(|page| page.doc_name == "README" || page.doc_name == "index")
+        })
+}
+
 fn build_nav(
     config: &Config,
     pages: &[Page],
@@ -534,14 +546,7 @@ fn build_nav(
         .collect();
 
     let has_toctree = pages.iter().any(|page| !page.outline.toctrees.is_empty());
-    let root = pages
-        .iter()
-        .position(|page| page.doc_name == config.build.index)
-        .or_else(|| {
-            pages
-                .iter()
-                .position(|page| page.doc_name == "README" || page.doc_name == "index")
-        });
+    let root = root_page(config, pages);
 
     match (has_toctree, summary, root) {
         (true, _, Some(root)) => nav::from_toctrees(&nav_pages, root, diagnostics),
@@ -626,6 +631,7 @@ fn resolve_page(index: &SiteIndex<'_>, number: usize, document: &mut Document) -
                 Some(placements::expand(
                     index.catalog,
                     directive,
+                    index.sources,
                     &output,
                     &mut uses,
                     &mut diagnostics,
@@ -756,6 +762,7 @@ fn resolve_reference(
         title: None,
         content: vec![Inline::Text(text)],
         location: Some(reference.location),
+        download: false,
     })
 }
 
@@ -1031,6 +1038,7 @@ fn link_item(url: String, title: String) -> ListItem {
             content: vec![Inline::Text(title)],
             // Toctree links are made here and always point at a page.
             location: None,
+            download: false,
         })])],
     }
 }

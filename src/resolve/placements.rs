@@ -11,9 +11,10 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use crate::config::nearest;
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, SourceMap};
 use crate::doc::{
-    Block, CodeBlock, Directive, Inline, Link, LinkDestination, Snippet, Table, TableCell, TableRow,
+    Block, CodeBlock, Directive, Inline, Link, LinkDestination, Location, Snippet, Table,
+    TableCell, TableRow,
 };
 use crate::placements::{Catalog, Field, FieldType, PlacementView};
 
@@ -37,10 +38,11 @@ pub struct PlacementUse {
 }
 
 /// The block for a placement directive; problems go to `diagnostics` and leave an
-/// empty block in its place.
+/// empty block in its place. `sources` holds the text the directive was read from.
 pub fn expand(
     catalog: &Catalog,
     directive: &Directive,
+    sources: &SourceMap,
     page_output: &str,
     uses: &mut PlacementUse,
     diagnostics: &mut Vec<Diagnostic>,
@@ -50,7 +52,7 @@ pub fn expand(
         blocks: Vec::new(),
     };
     check_options(directive, diagnostics);
-    let Some(view) = find_view(catalog, directive, diagnostics) else {
+    let Some(view) = find_view(catalog, directive, sources, diagnostics) else {
         return empty;
     };
 
@@ -117,6 +119,7 @@ fn check_options(directive: &Directive, diagnostics: &mut Vec<Diagnostic>) {
 fn find_view<'c>(
     catalog: &'c Catalog,
     directive: &Directive,
+    sources: &SourceMap,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<PlacementView<'c>> {
     let name = directive.argument.trim();
@@ -159,7 +162,7 @@ fn find_view<'c>(
             };
             diagnostics.push(
                 Diagnostic::error(
-                    directive.location,
+                    option_location(sources, directive, "variant"),
                     format!("placement `{name}` has no variant `{variant_name}`"),
                 )
                 .with_code("unknown-variant")
@@ -168,6 +171,41 @@ fn find_view<'c>(
             None
         }
     }
+}
+
+/// Where the value of option `name` is written, read off the option lines right after
+/// the directive's first line: `:name: value` in both languages, or `name: value` in a
+/// MyST `---` block. The directive keeps no option positions, so this reads the source;
+/// the directive's own location stands in when the text does not show the option there.
+fn option_location(sources: &SourceMap, directive: &Directive, name: &str) -> Location {
+    let at = directive.location;
+    let Some(file) = sources.get(at.file) else {
+        return at;
+    };
+    let mut lines = file
+        .text
+        .lines()
+        .enumerate()
+        .skip(at.line as usize)
+        .peekable();
+    let yaml_block = lines.next_if(|(_, line)| line.trim() == "---").is_some();
+    for (index, line) in lines {
+        let content = line.trim_start();
+        let option = if yaml_block {
+            Some(content).filter(|content| content.trim_end() != "---")
+        } else {
+            content.strip_prefix(':')
+        };
+        let Some((key, value)) = option.and_then(|option| option.split_once(':')) else {
+            break;
+        };
+        if key.trim() == name {
+            let value_start = line.len() - value.trim_start().len();
+            let column = line[..value_start].chars().count() + 1;
+            return Location::new(at.file, index as u32 + 1, column as u32);
+        }
+    }
+    at
 }
 
 /// Name, type, required, description (with the field's example, when it has one);
@@ -261,7 +299,7 @@ fn payload_block(
 ) -> Block {
     let mut json = serde_json::to_string_pretty(view.example()).unwrap_or_default();
     json.push('\n');
-    let link = |label: &str, file: &str| {
+    let link = |label: &str, file: &str, download: bool| {
         Inline::Link(Link {
             destination: LinkDestination::Url(urls::relative_link(
                 page_output,
@@ -270,6 +308,7 @@ fn payload_block(
             title: None,
             content: vec![text(label)],
             location: Some(directive.location),
+            download,
         })
     };
     Block::Container {
@@ -283,9 +322,10 @@ fn payload_block(
                 ..CodeBlock::default()
             }),
             Block::Paragraph(vec![
-                link("Download payload.json", "payload.json"),
+                link("Download payload.json", "payload.json", true),
                 text(" · "),
-                link("JSON Schema", "schema.json"),
+                // The schema is there to be read; it opens in the browser.
+                link("JSON Schema", "schema.json", false),
             ]),
         ],
     }
@@ -297,11 +337,12 @@ fn text(content: &str) -> Inline {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
     use std::sync::Arc;
 
     use super::*;
     use crate::diagnostics::SourceMap;
-    use crate::doc::{FileId, Location, SnippetPart};
+    use crate::doc::{FileId, SnippetPart};
 
     const HOSTILE: &str = "</script><script>window.pwned=1</script><!-- \" ' \\ \u{2028} &";
 
@@ -363,11 +404,20 @@ note = "hi"
         catalog: &Catalog,
         directive: &Directive,
     ) -> (Block, PlacementUse, Vec<Diagnostic>) {
+        expand_in(catalog, directive, &SourceMap::default())
+    }
+
+    fn expand_in(
+        catalog: &Catalog,
+        directive: &Directive,
+        sources: &SourceMap,
+    ) -> (Block, PlacementUse, Vec<Diagnostic>) {
         let mut uses = PlacementUse::default();
         let mut diagnostics = Vec::new();
         let block = expand(
             catalog,
             directive,
+            sources,
             "guide/setup.html",
             &mut uses,
             &mut diagnostics,
@@ -506,6 +556,36 @@ note = "hi"
         assert_eq!(names, expected);
     }
 
+    /// `(line, column)` of the one diagnostic for `directive` written at line 3 of
+    /// `text`.
+    fn variant_error_position(text: &str, directive: Directive) -> Option<(u32, u32)> {
+        let (_dir, catalog) = catalog("hello");
+        let sources = SourceMap::default();
+        let file = sources.add(Path::new("/book/page"), "page".into(), Arc::from(text));
+        let directive = Directive {
+            location: Location::new(file, 3, 1),
+            ..directive
+        };
+        let (_, _, diagnostics) = expand_in(&catalog, &directive, &sources);
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+        assert_eq!(diagnostics[0].code.as_deref(), Some("unknown-variant"));
+        diagnostics[0].location.map(|l| (l.line, l.column))
+    }
+
+    #[test]
+    fn unknown_variant_points_at_its_option_in_either_language() {
+        let wrong = || directive("placement-payload", "welcome", &[("variant", "shrt")]);
+        let rst = "Title\n\n.. placement-payload:: welcome\n   :class: x\n   :variant: shrt\n";
+        assert_eq!(variant_error_position(rst, wrong()), Some((5, 14)));
+        let myst = "# Title\n\n```{placement-payload} welcome\n:variant: shrt\n```\n";
+        assert_eq!(variant_error_position(myst, wrong()), Some((4, 11)));
+        let yaml = "# Title\n\n```{placement-payload} welcome\n---\nvariant: shrt\n---\n```\n";
+        assert_eq!(variant_error_position(yaml, wrong()), Some((5, 10)));
+        // Where the text does not show the option, the directive's line stands in.
+        let elsewhere = "# Title\n\n```{placement-payload} welcome\n```\n:variant: shrt\n";
+        assert_eq!(variant_error_position(elsewhere, wrong()), Some((3, 1)));
+    }
+
     #[test]
     fn payload_links_to_the_files_of_its_variant() {
         let (_dir, catalog) = catalog("hello");
@@ -517,11 +597,11 @@ note = "hi"
         })
         .html;
         assert!(
-            html.contains("href=\"../samples/welcome/short/payload.json\""),
-            "{html}"
+            html.contains("href=\"../samples/welcome/short/payload.json\" download>"),
+            "the payload is saved, not opened: {html}"
         );
         assert!(
-            html.contains("href=\"../samples/welcome/short/schema.json\""),
+            html.contains("href=\"../samples/welcome/short/schema.json\">"),
             "{html}"
         );
     }

@@ -392,18 +392,11 @@ fn print_report(report: &BuildReport, color: bool, verb: &str) {
         eprintln!("{}\n", report.sources.render(diagnostic, color));
     }
     if report.written {
-        eprintln!(
-            "{verb} {} pages ({} rendered, {} files written) in {:.0} ms",
-            report.pages,
-            report.rendered,
-            report.files_written,
-            report.elapsed.as_secs_f64() * 1000.0
-        );
+        eprintln!("{verb} {}", report.summary());
     } else {
         eprintln!(
-            "Build failed with {} error{}; still serving the last good pages",
-            report.errors(),
-            if report.errors() == 1 { "" } else { "s" }
+            "Failed to build {}; still serving the last good pages",
+            report.summary()
         );
     }
 }

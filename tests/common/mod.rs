@@ -207,6 +207,16 @@ pub mod serve {
 
         /// Starts `serve` with extra arguments.
         pub fn start_with(book: &Book, extra: &[&str]) -> Server {
+            Server::spawn(book, extra, Stdio::null())
+        }
+
+        /// Starts `serve` with what it prints on standard error going to `log`.
+        pub fn start_logging(book: &Book, log: &std::path::Path) -> Server {
+            let file = std::fs::File::create(log).expect("the log file can be made");
+            Server::spawn(book, &[], Stdio::from(file))
+        }
+
+        fn spawn(book: &Book, extra: &[&str], stderr: Stdio) -> Server {
             let port = free_port();
             let child = Command::new(env!("CARGO_BIN_EXE_loopbook"))
                 .args(["--color", "never", "serve", "--port", &port.to_string()])
@@ -214,7 +224,7 @@ pub mod serve {
                 .arg(book.path())
                 .env_remove("LOOPBOOK_LOG")
                 .stdout(Stdio::null())
-                .stderr(Stdio::null())
+                .stderr(stderr)
                 .spawn()
                 .expect("loopbook serve starts");
             let server = Server { child, port };

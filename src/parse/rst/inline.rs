@@ -621,6 +621,7 @@ impl Parser<'_, '_> {
                     title: None,
                     content: vec![Inline::Text(link_text)],
                     location: Some(at),
+                    download: false,
                 })];
             }
             None if anonymous => {
@@ -635,6 +636,7 @@ impl Parser<'_, '_> {
             title: None,
             content: vec![Inline::Text(text)],
             location: Some(at),
+            download: false,
         })]
     }
 
@@ -700,6 +702,7 @@ impl Parser<'_, '_> {
                     title: None,
                     content: vec![Inline::Code(explicit.unwrap_or(target))],
                     location: Some(at),
+                    download: false,
                 })
             }
             _ => {
@@ -770,6 +773,7 @@ impl Parser<'_, '_> {
                 title: None,
                 content: vec![substitution],
                 location: Some(at),
+                download: false,
             });
             return Some((end, vec![link]));
         }
@@ -847,6 +851,7 @@ impl Parser<'_, '_> {
             title: None,
             content: vec![Inline::Text(name)],
             location: Some(at),
+            download: false,
         });
         Some((end, vec![link]))
     }
@@ -896,6 +901,7 @@ impl Parser<'_, '_> {
                 title: None,
                 content: vec![Inline::Text(word)],
                 location: Some(s.positions.location(index)),
+                download: false,
             });
             return Some((end, vec![link]));
         }
@@ -906,6 +912,7 @@ impl Parser<'_, '_> {
                 title: None,
                 content: vec![Inline::Text(word)],
                 location: Some(s.positions.location(index)),
+                download: false,
             });
             return Some((end, vec![link]));
         }
