@@ -110,7 +110,13 @@ export async function serveFolder(root) {
   const { port } = server.address();
   return {
     url: `http://127.0.0.1:${port}/`,
-    close: () => new Promise((resolve) => server.close(resolve)),
+    // close() alone waits for every open socket, and Chromium opens sockets ahead of
+    // requests it may never send: Node keeps those until its 60 s headers timeout.
+    close: () => new Promise((resolve) => {
+      step("closing the folder server");
+      server.close(resolve);
+      server.closeAllConnections();
+    }),
   };
 }
 
@@ -135,21 +141,31 @@ export function assert(condition, message, seen) {
   }
 }
 
-let currentStep = "starting";
+const started = Date.now();
+const steps = [];
 
-/** Names what a check is doing now, so a check that runs out of time says where. */
+/** Names what a check is doing now, so a check that fails or runs out of time says
+ * where, and how long each step before it took. */
 export function step(name) {
-  currentStep = name;
+  steps.push({ name, at: Date.now() - started });
+}
+
+function timeline() {
+  return steps.map((entry, index) => {
+    const end = index + 1 < steps.length ? steps[index + 1].at : Date.now() - started;
+    return `  ${String(entry.at).padStart(6)} ms  ${entry.name} (${end - entry.at} ms)`;
+  }).join("\n");
 }
 
 /**
  * Runs `body(browser)` and exits with 0, or 1 and the failure. The whole check is
  * bounded, so a hung page can never stall the test suite.
  */
-export async function check(name, body, limit = 60000) {
+export async function check(name, body, limit = 90000) {
   let browser;
   const timer = setTimeout(() => {
-    console.error(`${name}: gave up after ${limit} ms, while: ${currentStep}`);
+    const now = steps.length ? steps[steps.length - 1].name : "starting";
+    console.error(`${name}: gave up after ${limit} ms, while: ${now}\n${timeline()}`);
     process.exit(1);
   }, limit);
   try {
@@ -160,10 +176,11 @@ export async function check(name, body, limit = 60000) {
     console.log(`${name}: ok`);
     process.exitCode = 0;
   } catch (error) {
-    console.error(`${name}: ${error.stack || error}`);
+    console.error(`${name}: ${error.stack || error}\nsteps:\n${timeline()}`);
     process.exitCode = 1;
   } finally {
-    clearTimeout(timer);
+    step("closing Chromium");
     if (browser) await browser.close();
+    clearTimeout(timer);
   }
 }

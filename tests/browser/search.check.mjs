@@ -48,6 +48,7 @@ await check("search", async (browser) => {
     assert(marked.toLowerCase() === word.toLowerCase(), "the word is highlighted", marked);
 
     // Arrow keys move through the results, Escape closes them, Enter follows one.
+    step("keyboard through the results");
     const box = page.locator("#lb-search-input");
     await page.keyboard.press("ArrowDown");
     const active = await box.getAttribute("aria-activedescendant");
@@ -60,6 +61,7 @@ await check("search", async (browser) => {
     await page.keyboard.press("ArrowDown");
     await page.keyboard.press("Enter");
     await page.waitForURL((url) => url.href.endsWith(expectedEnd));
+    step("landing on the section");
     const hash = await page.evaluate(() => location.hash);
     assert(hash === `#${anchor}`, "the address names the section", hash);
     await eventually(
