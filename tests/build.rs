@@ -182,6 +182,24 @@ fn unknown_directive_is_shown_whole_as_written() {
 }
 
 #[test]
+fn a_misspelt_directive_names_the_nearest_one_and_an_rst_only_one_says_so() {
+    let book = book_with_page("# Home\n\n```{notee}\nText\n```\n\n```{list-table}\n* - a\n```\n");
+    let run = book.build(&[]);
+    run.expect_success();
+    assert_eq!(
+        run.locations(),
+        ["content/index.md:3:1", "content/index.md:7:1"]
+    );
+    assert!(
+        run.stderr.contains("did you mean `note`?"),
+        "{}",
+        run.stderr
+    );
+    let rst_only = "`list-table` is read in reStructuredText pages only";
+    assert!(run.stderr.contains(rst_only), "{}", run.stderr);
+}
+
+#[test]
 fn strict_turns_warnings_into_a_failed_build() {
     let book = book_with_page("# Home\n\n{ref}`nowhere`\n");
     let run = book.build(&["--strict"]);

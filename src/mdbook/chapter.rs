@@ -417,10 +417,14 @@ impl<'a> Expander<'a> {
                 String::new()
             }
             _ => {
+                // A chapter reads what a Markdown page reads (toctree and contents are
+                // answered above), so the same names are the candidates.
+                let known = directives::known_directives(false);
+                let hint = directives::unknown_directive_hint(name, &known, false);
                 self.report(
                     Diagnostic::warning(at, format!("unknown directive `{name}`"))
                         .with_code("unknown-directive")
-                        .with_hint("its content is shown as a literal block; check the name"),
+                        .with_hint(hint),
                     walk,
                 );
                 fenced_code("", content)

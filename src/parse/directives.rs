@@ -143,6 +143,63 @@ pub fn unknown_option(directive: &str, option: &str, known: &[&str], at: Locatio
         .with_hint(hint)
 }
 
+/// Directives a Markdown page reads; reStructuredText pages read these and
+/// [`RST_ONLY_DIRECTIVES`]. The placement directives are read in both.
+pub const MARKDOWN_DIRECTIVES: &[&str] = &[
+    "admonition",
+    "include",
+    "literalinclude",
+    "code-block",
+    "code",
+    "sourcecode",
+    "toctree",
+    "contents",
+    "raw",
+    "image",
+    "figure",
+    "placement",
+    "placement-fields",
+    "placement-payload",
+];
+
+/// Directives only the reStructuredText parser reads.
+pub const RST_ONLY_DIRECTIVES: &[&str] = &[
+    "container",
+    "list-table",
+    "csv-table",
+    "meta",
+    "only",
+    "highlight",
+    "rubric",
+    "topic",
+    "parsed-literal",
+    "index",
+    "tabularcolumns",
+];
+
+/// The hint for a directive nobody reads: the nearest name `known` has, or where a
+/// name known elsewhere is read.
+pub fn unknown_directive_hint(name: &str, known: &[&str], is_rst: bool) -> String {
+    let shown = "it is shown as written, in a literal block";
+    if !is_rst && RST_ONLY_DIRECTIVES.contains(&name) {
+        return format!("{shown}: `{name}` is read in reStructuredText pages only");
+    }
+    match crate::config::nearest(name, known) {
+        Some(nearest) => format!("{shown}; did you mean `{nearest}`?"),
+        None => format!("{shown}; check the name"),
+    }
+}
+
+/// Every directive a page in that language reads, for [`unknown_directive_hint`].
+pub fn known_directives(is_rst: bool) -> Vec<&'static str> {
+    let mut known: Vec<&str> = ADMONITIONS.to_vec();
+    known.extend_from_slice(MARKDOWN_DIRECTIVES);
+    if is_rst {
+        known.extend_from_slice(RST_ONLY_DIRECTIVES);
+    }
+    known
+}
+
 /// A MyST directive's content split into its options and its body.
 #[derive(Debug, Default, PartialEq)]
 pub struct OptionBlock {
@@ -524,6 +581,23 @@ pub fn image_block(directive: &Directive, caption: impl Fn(&str) -> Vec<Inline>)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unknown_directive_hint_names_the_nearest_in_the_page_language() {
+        let markdown = known_directives(false);
+        let rst = known_directives(true);
+        let hint = unknown_directive_hint("literalinclud", &markdown, false);
+        assert!(hint.ends_with("did you mean `literalinclude`?"), "{hint}");
+        let hint = unknown_directive_hint("csv-tabel", &rst, true);
+        assert!(hint.ends_with("did you mean `csv-table`?"), "{hint}");
+        let hint = unknown_directive_hint("csv-table", &markdown, false);
+        assert!(
+            hint.ends_with("read in reStructuredText pages only"),
+            "{hint}"
+        );
+        let hint = unknown_directive_hint("frobnicate", &rst, true);
+        assert!(hint.ends_with("check the name"), "{hint}");
+    }
 
     fn directive(options: &[(&str, &str)]) -> Directive {
         Directive {

@@ -32,11 +32,11 @@ use crate::doc::{
     visit_inlines_mut,
 };
 use crate::fingerprint::{self, Fingerprinter};
-use crate::parse::ParsedPage;
 use crate::parse::loader::normalize;
 use crate::parse::markdown::normalize_label;
+use crate::parse::{ParsedPage, directives};
 use crate::placements::Catalog;
-use crate::sources::{PageSource, StaticFile, relative_slash_path};
+use crate::sources::{Format, PageSource, StaticFile, relative_slash_path};
 use nav::{Nav, NavPage};
 
 /// What the site index needs to know about a page besides its document: taken from the
@@ -574,6 +574,22 @@ fn link_reading_order(pages: &mut [Page], nav: &Nav) {
     }
 }
 
+/// A directive no stage read, with the nearest name the language of the file it is
+/// written in reads.
+fn unknown_directive(sources: &SourceMap, directive: &crate::doc::Directive) -> Diagnostic {
+    let is_rst = sources
+        .get(directive.location.file)
+        .is_some_and(|file| Format::from_path(&file.path) == Some(Format::Rst));
+    let known = directives::known_directives(is_rst);
+    let hint = directives::unknown_directive_hint(&directive.name, &known, is_rst);
+    Diagnostic::warning(
+        directive.location,
+        format!("unknown directive `{}`", directive.name),
+    )
+    .with_code("unknown-directive")
+    .with_hint(hint)
+}
+
 /// The per-page pass: references, links, images, toctrees and leftover directives.
 fn resolve_page(index: &SiteIndex<'_>, number: usize, document: &mut Document) -> Resolution {
     let mut diagnostics = Vec::new();
@@ -638,14 +654,7 @@ fn resolve_page(index: &SiteIndex<'_>, number: usize, document: &mut Document) -
                 ))
             }
             Block::Directive(directive) => {
-                diagnostics.push(
-                    Diagnostic::warning(
-                        directive.location,
-                        format!("unknown directive `{}`", directive.name),
-                    )
-                    .with_code("unknown-directive")
-                    .with_hint("it is shown as written, in a literal block; check the name"),
-                );
+                diagnostics.push(unknown_directive(index.sources, directive));
                 let code = if directive.source.is_empty() {
                     format!(
                         "{} {}\n{}",
