@@ -14,6 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Instant;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -29,7 +30,7 @@ use crate::fingerprint;
 use crate::publish::search::TermTable;
 
 /// Bumped whenever the layout below changes.
-const FORMAT: u32 = 6;
+const FORMAT: u32 = 7;
 
 /// Output records per chunk. The records hold every page's search text and are most of
 /// the file: in chunks, the threads encode and decode them side by side.
@@ -87,6 +88,7 @@ pub fn cache_path(config: &Config) -> PathBuf {
 /// The state the last build left, if the cache file is there and still describes this
 /// book; the changed files come back as the state's pending changes.
 pub fn load(config: &Config) -> Option<BuildState> {
+    let started = Instant::now();
     let path = cache_path(config);
     if crate::write::journal_path(&config.output_dir()).exists() {
         debug!("an update of the output was interrupted: building everything");
@@ -106,7 +108,9 @@ pub fn load(config: &Config) -> Option<BuildState> {
         debug!("ignoring a cache file written for another version or configuration");
         return None;
     }
-    Some(restore(config, cache, outputs))
+    let state = restore(config, cache, outputs);
+    debug!(elapsed = ?started.elapsed(), "loaded the cache file");
+    Some(state)
 }
 
 /// The head and the output records of a cache file; `None` when it is not one.
@@ -243,6 +247,7 @@ fn remap_diagnostics(diagnostics: &mut [Diagnostic], map: &dyn Fn(FileId) -> Fil
 /// Writes the state's records beside the output. A cache that cannot be written only
 /// makes the next build a full one, so failures are logged, not reported.
 pub fn save(config: &Config, state: &BuildState) {
+    let started = Instant::now();
     let Some(output) = state.output_dir.as_deref() else {
         return;
     };
@@ -290,7 +295,9 @@ pub fn save(config: &Config, state: &BuildState) {
     if let Err(error) = written {
         debug!(%error, path = %path.display(), "could not write the cache file");
         let _ = std::fs::remove_file(&temporary);
+        return;
     }
+    debug!(elapsed = ?started.elapsed(), "saved the cache file");
 }
 
 fn write_file(path: &Path, head: &[u8], chunks: &[Vec<u8>]) -> std::io::Result<()> {

@@ -40,7 +40,7 @@ use crate::doc::{Document, FileId};
 use crate::fingerprint::{self, Fingerprinter};
 use crate::parse;
 use crate::placements::{self, Catalog};
-use crate::publish::search::TermTable;
+use crate::publish::search::{IndexFile, TermTable};
 use crate::publish::{self, PageDigest, llms};
 use crate::render::{self, Sink, theme::Theme};
 use crate::resolve::{self, Fact, Outline, Page, PageInput, Resolution, Site};
@@ -118,6 +118,32 @@ impl Made<'_> {
             .map(|file| {
                 let body = self.destination.accept(&file.path, file.contents);
                 (file.path, unkeyed(body))
+            })
+            .collect();
+        planned.extend(accepted);
+    }
+
+    /// Plans the search index's files: those that came without text are kept, the
+    /// others made with their key, so the next build can keep them.
+    fn add_index(
+        &self,
+        files: Vec<IndexFile>,
+        producer_of: &impl Fn(&str) -> Producer,
+        planned: &mut BTreeMap<String, Planned>,
+        producers: &mut Producers,
+    ) {
+        let claimed = files
+            .into_iter()
+            .filter(|file| producers.claim(&file.path, producer_of(&file.path)));
+        let accepted: Vec<(String, Planned)> = claimed
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|file| match file.text {
+                None => (file.path, Planned::Kept),
+                Some(text) => {
+                    let body = self.destination.accept(&file.path, text.into_bytes());
+                    (file.path, keyed(body, Some(file.key)))
+                }
             })
             .collect();
         planned.extend(accepted);
@@ -888,7 +914,6 @@ impl BuildState {
             made.config,
             made.site,
             &digests,
-            &self.terms,
             &taken,
             catalog,
             &self.sources,
@@ -896,6 +921,11 @@ impl BuildState {
         diagnostics.extend(found);
         let fixed = publish::taken_paths(std::iter::empty());
         let of_publish = |path: &str| Producer::of_publish_file(path, &fixed);
+        // Only a build that updates the output in place can keep index files.
+        let in_place = matches!(made.destination, Destination::Memory);
+        let is_current = |path: &str, key: u64| in_place && self.can_keep(path, Some(key));
+        let index = publish::search_index(made.site, &digests, &self.terms, &is_current);
+        made.add_index(index, &of_publish, planned, producers);
         made.add_all(files, of_publish, planned, producers);
     }
 

@@ -1,8 +1,8 @@
 //! Publish stage: the files a static host, crawlers and other readers need beside the
 //! pages.
 //!
-//! Steps: the search index under `search/`; `sitemap.xml` (pages and the invite page)
-//! and `robots.txt`; the redirects of `[redirects]`, checked against the site, as pages
+//! Steps: the search index under `search/` ([`search_index`]); `sitemap.xml` (pages
+//! and the invite page) and `robots.txt`; the redirects of `[redirects]`, checked against the site, as pages
 //! and as one `_redirects` file; `llms.txt` listing every page's Markdown copy;
 //! `CNAME` (with `[build] cname`) and `.nojekyll` for GitHub Pages. The copies
 //! themselves ([`llms::MarkdownCopies`]) are made with each page, and what the index and
@@ -34,6 +34,8 @@ use crate::resolve::{Page, Site};
 pub struct PageDigest {
     /// The page's sections as search results show them.
     pub sections: Vec<search::ResultSection>,
+    /// Their fingerprint, for the keys of the index files that hold them.
+    pub sections_print: u64,
     /// Their weighed terms; numbered by the build before the index is made.
     pub terms: search::SectionTerms,
     /// For `llms.txt`, when the page has no description.
@@ -44,6 +46,7 @@ impl PageDigest {
     pub fn of(page: &Page, document: &Document) -> Self {
         let (sections, terms) = search::page_index(&page.title, document);
         PageDigest {
+            sections_print: crate::fingerprint::of(&sections),
             sections,
             terms,
             first_sentence: llms::first_sentence(document),
@@ -51,15 +54,45 @@ impl PageDigest {
     }
 }
 
-/// The publishing files of `site`, whose pages' digests are `digests` (in page order,
-/// their terms numbered by `terms`), and the problems found (bad redirects). `taken`
-/// holds every other output path of the site, which a redirect must not replace;
-/// `sources` holds `book.toml` as file 0, for pointing at its lines.
+/// The search index of `site`, whose pages' digests are `digests` (in page order,
+/// their terms numbered by `terms`). Files whose path and key `is_current` accepts come
+/// without text (see [`search::build_index`]).
+pub fn search_index(
+    site: &Site,
+    digests: &[&PageDigest],
+    terms: &search::TermTable,
+    is_current: &(dyn Fn(&str, u64) -> bool + Sync),
+) -> Vec<search::IndexFile> {
+    let started = Instant::now();
+    let indexed: Vec<search::IndexedPage<'_>> = site
+        .pages
+        .iter()
+        .zip(digests)
+        .map(|(page, digest)| search::IndexedPage {
+            output: &page.output,
+            title: &page.title,
+            sections: &digest.sections,
+            sections_print: digest.sections_print,
+            terms: match &digest.terms {
+                search::SectionTerms::Numbered(terms) => terms,
+                // Numbered by the build before it publishes; never reached.
+                search::SectionTerms::Words(_) => &[],
+            },
+        })
+        .collect();
+    let (index, stats) = search::build_index(&indexed, terms, is_current);
+    debug!(?stats, elapsed = ?started.elapsed(), "search index");
+    index
+}
+
+/// The other publishing files of `site`, whose pages' digests are `digests` (in page
+/// order), and the problems found (bad redirects). `taken` holds every other output
+/// path of the site, which a redirect must not replace; `sources` holds `book.toml` as
+/// file 0, for pointing at its lines.
 pub fn publish(
     config: &Config,
     site: &Site,
     digests: &[&PageDigest],
-    terms: &search::TermTable,
     taken: &BTreeSet<String>,
     catalog: &Catalog,
     sources: &SourceMap,
@@ -72,26 +105,6 @@ pub fn publish(
             contents: text.into_bytes(),
         })
     };
-    let indexed: Vec<search::IndexedPage<'_>> = site
-        .pages
-        .iter()
-        .zip(digests)
-        .map(|(page, digest)| search::IndexedPage {
-            output: &page.output,
-            title: &page.title,
-            sections: &digest.sections,
-            terms: match &digest.terms {
-                search::SectionTerms::Numbered(terms) => terms,
-                // Numbered by the build before it publishes; never reached.
-                search::SectionTerms::Words(_) => &[],
-            },
-        })
-        .collect();
-    let (index, stats) = search::build_index(&indexed, terms);
-    for file in index {
-        put(&file.path, file.text);
-    }
-    debug!(?stats, elapsed = ?started.elapsed(), "search index");
 
     let invite: Vec<sitemap::ExtraPage> = invite_page(config, catalog).into_iter().collect();
     put("sitemap.xml", sitemap::sitemap(config, site, &invite));

@@ -35,6 +35,7 @@ use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::doc::{Block, Document, block_inlines, child_blocks, plain_text};
+use crate::fingerprint;
 use crate::render::escape;
 
 /// Changes whenever the file formats above change.
@@ -72,10 +73,13 @@ pub const STOP_WORDS: &[&str] = &[
     "of", "on", "or", "that", "the", "this", "to", "was", "were", "will", "with",
 ];
 
-/// One file of the index: path under the output folder, and its text.
+/// One file of the index: its path under the output folder, the fingerprint of what it
+/// is made from, and its text; no text when the caller said the file with that key is
+/// already on disk.
 pub struct IndexFile {
     pub path: String,
-    pub text: String,
+    pub key: u64,
+    pub text: Option<String>,
 }
 
 /// What was indexed, for the build's debug log and for tests.
@@ -89,7 +93,7 @@ pub struct IndexStats {
 }
 
 /// One section of a page as a result shows it.
-#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Default, Clone, PartialEq, Hash, Serialize, Deserialize)]
 pub struct ResultSection {
     /// The heading's anchor; empty for the page's top.
     pub anchor: String,
@@ -139,6 +143,9 @@ pub struct TermTable {
     terms: Vec<String>,
     #[serde(skip)]
     numbers: HashMap<String, u32>,
+    /// The live terms the last [`TermTable::compact`] counted.
+    #[serde(skip)]
+    live: usize,
 }
 
 impl TermTable {
@@ -162,6 +169,12 @@ impl TermTable {
     /// table of a long `serve` session, or of a cache file kept for months, stays the
     /// size of the site's vocabulary. `digests` must be every digest still in use.
     pub fn compact(&mut self, digests: Vec<&mut SectionTerms>) {
+        // Counting means reading every posting of the site. Until the table has grown
+        // past what the last count allows, it cannot have too many dead terms (unless
+        // pages were deleted since, which only waits for that growth).
+        if self.terms.len() <= 2 * self.live + COMPACT_SLACK {
+            return;
+        }
         let mut used = vec![false; self.terms.len()];
         for terms in &digests {
             if let SectionTerms::Numbered(sections) = &**terms {
@@ -173,6 +186,7 @@ impl TermTable {
             }
         }
         let live = used.iter().filter(|used| **used).count();
+        self.live = live;
         if self.terms.len() <= 2 * live + COMPACT_SLACK {
             return;
         }
@@ -235,56 +249,124 @@ pub struct IndexedPage<'a> {
     pub output: &'a str,
     pub title: &'a str,
     pub sections: &'a [ResultSection],
+    /// The fingerprint of `sections`.
+    pub sections_print: u64,
     /// One list per section; empty when the page's terms are unknown.
     pub terms: &'a [Vec<(u32, u8)>],
 }
 
 /// Builds every file of the search index for `pages`, in page order; their terms are
-/// numbers of `table`.
-pub fn build_index(pages: &[IndexedPage<'_>], table: &TermTable) -> (Vec<IndexFile>, IndexStats) {
-    let sections: Vec<(usize, &ResultSection)> = pages
+/// numbers of `table`. A file whose path and key `is_current` accepts is left without
+/// text: an edit touches a few shards and chunks, and writing the others again was
+/// most of an incremental build's time.
+pub fn build_index(
+    pages: &[IndexedPage<'_>],
+    table: &TermTable,
+    is_current: &(dyn Fn(&str, u64) -> bool + Sync),
+) -> (Vec<IndexFile>, IndexStats) {
+    let sections: Vec<SectionOf<'_>> = pages
         .iter()
         .enumerate()
-        .flat_map(|(page, indexed)| indexed.sections.iter().map(move |section| (page, section)))
+        .flat_map(|(page, indexed)| {
+            let numbered = indexed.sections.iter().enumerate();
+            numbered.map(move |(number, section)| SectionOf {
+                page,
+                number,
+                section,
+            })
+        })
         .collect();
 
-    let shards = cut_into_shards(gather_postings(pages, table));
+    let shards = cut_into_shards(&gather_postings(pages, table));
     let chunks = text_chunks(pages, &sections);
 
+    let make = |kind: &str, number: usize, print: u64, json: &dyn Fn() -> String| {
+        let path = format!("search/{kind}/{number}.js");
+        let key = fingerprint::of(&(FORMAT_VERSION, &path, print));
+        let text = (!is_current(&path, key)).then(|| receiving_script(kind, number, &json()));
+        IndexFile { path, key, text }
+    };
     let mut files: Vec<IndexFile> = shards
         .par_iter()
         .enumerate()
-        .map(|(number, (_, terms))| shard_file(number, terms))
+        .map(|(number, (_, terms))| {
+            let data = ShardData(terms);
+            make("t", number, fingerprint::of(&data), &|| to_json(&data))
+        })
         .collect();
-    files.par_extend(chunks.par_iter().enumerate().map(|(number, chunk)| {
-        receiving_script(format!("search/d/{number}.js"), "d", number, chunk)
-    }));
-    files.push(manifest_file(
-        &shards,
-        sections.len(),
-        &content_hash(&files),
-    ));
+    files.par_extend(
+        (chunks.par_iter().zip(sections.par_chunks(CHUNK_SECTIONS)))
+            .enumerate()
+            .map(|(number, (chunk, of))| {
+                make("d", number, chunk_print(pages, of), &|| to_json(chunk))
+            }),
+    );
+    let hash = format!("{:016x}", fingerprint::of(&keys_of(&files)));
+    let manifest = manifest_text(&shards, sections.len(), &hash);
+    files.push(IndexFile {
+        path: "search/manifest.js".to_string(),
+        key: fingerprint::of_bytes(manifest.as_bytes()),
+        text: Some(manifest),
+    });
 
     let stats = IndexStats {
         sections: sections.len(),
         terms: shards.iter().map(|(_, terms)| terms.len()).sum(),
         shards: shards.len(),
         chunks: chunks.len(),
-        bytes: files.iter().map(|file| file.text.len()).sum(),
+        bytes: files
+            .iter()
+            .filter_map(|file| file.text.as_ref())
+            .map(String::len)
+            .sum(),
     };
     (files, stats)
 }
 
-fn shard_file(number: usize, terms: &[(String, String)]) -> IndexFile {
-    let data: BTreeMap<&str, &str> = terms
-        .iter()
-        .map(|(term, postings)| (term.as_str(), postings.as_str()))
-        .collect();
-    receiving_script(format!("search/t/{number}.js"), "t", number, &data)
+/// A section of the site, in site order: its page, its number in the page, itself.
+struct SectionOf<'a> {
+    page: usize,
+    number: usize,
+    section: &'a ResultSection,
 }
 
-/// The manifest; `hash` is that of every other file of the index.
-fn manifest_file(shards: &[Shard], sections: usize, hash: &str) -> IndexFile {
+/// What a text chunk is made of, fingerprinted from the pages' fingerprints of their
+/// sections rather than from the text (which would mean hashing every snippet of the
+/// site in every build).
+fn chunk_print(pages: &[IndexedPage<'_>], sections: &[SectionOf<'_>]) -> u64 {
+    let parts: Vec<(&str, &str, u64, usize)> = sections
+        .iter()
+        .map(|of| {
+            let page = &pages[of.page];
+            (page.output, page.title, page.sections_print, of.number)
+        })
+        .collect();
+    fingerprint::of(&parts)
+}
+
+fn keys_of(files: &[IndexFile]) -> Vec<(&str, u64)> {
+    files
+        .iter()
+        .map(|file| (file.path.as_str(), file.key))
+        .collect()
+}
+
+/// A shard's data, `{term: postings}`, serialized as a map in term order.
+#[derive(Hash)]
+struct ShardData<'a>(&'a [(String, String)]);
+
+impl Serialize for ShardData<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(term, postings)| (term, postings)))
+    }
+}
+
+fn to_json(data: &impl Serialize) -> String {
+    serde_json::to_string(data).unwrap_or_else(|_| "null".to_string())
+}
+
+/// The manifest's text; `hash` fingerprints every other file of the index.
+fn manifest_text(shards: &[Shard], sections: usize, hash: &str) -> String {
     let manifest = Manifest {
         version: FORMAT_VERSION,
         hash,
@@ -295,7 +377,7 @@ fn manifest_file(shards: &[Shard], sections: usize, hash: &str) -> IndexFile {
         max_term: MAX_TERM_CHARS,
         stop: STOP_WORDS,
     };
-    receiving_script("search/manifest.js".to_string(), "manifest", 0, &manifest)
+    receiving_script("manifest", 0, &to_json(&manifest))
 }
 
 #[derive(Serialize)]
@@ -497,27 +579,54 @@ impl Occurrences {
 }
 
 /// Every used term's postings, as `(section, weight)` in section order, sorted by term.
-fn gather_postings(pages: &[IndexedPage<'_>], table: &TermTable) -> Vec<(String, Vec<(u32, u8)>)> {
-    let mut postings: Vec<Vec<(u32, u8)>> = vec![Vec::new(); table.len()];
-    let mut section = 0u32;
-    for page in pages {
-        for (number, _) in page.sections.iter().enumerate() {
-            for (term, weight) in page.terms.get(number).into_iter().flatten() {
-                if let Some(list) = postings.get_mut(*term as usize) {
-                    list.push((section, *weight));
-                }
-            }
-            section += 1;
-        }
+fn gather_postings<'t>(pages: &[IndexedPage<'_>], table: &'t TermTable) -> Postings<'t> {
+    let each_term = || {
+        pages
+            .iter()
+            .flat_map(|page| {
+                page.sections
+                    .iter()
+                    .zip(0..)
+                    .map(move |(_, n)| page.terms.get(n))
+            })
+            .zip(0u32..)
+            .flat_map(|(terms, section)| {
+                let terms = terms.map_or(&[][..], Vec::as_slice);
+                terms
+                    .iter()
+                    .map(move |(term, weight)| (*term as usize, section, *weight))
+            })
+            .filter(|(term, ..)| *term < table.len())
+    };
+    // Counted first, then laid out in one array: one list per term was an allocation
+    // for each of thousands of terms, and most of their copying as they grew.
+    let mut starts = vec![0usize; table.len() + 1];
+    for (term, ..) in each_term() {
+        starts[term + 1] += 1;
     }
-    let mut sorted: Vec<(String, Vec<(u32, u8)>)> = postings
-        .into_iter()
-        .zip(0u32..)
-        .filter(|(list, _)| !list.is_empty())
-        .map(|(list, number)| (table.term(number).to_string(), list))
+    for term in 0..table.len() {
+        starts[term + 1] += starts[term];
+    }
+    let mut filled = starts.clone();
+    let mut postings = vec![(0u32, 0u8); starts[table.len()]];
+    for (term, section, weight) in each_term() {
+        postings[filled[term]] = (section, weight);
+        filled[term] += 1;
+    }
+
+    let mut terms: Vec<(&str, std::ops::Range<usize>)> = (0..table.len())
+        .filter(|term| starts[term + 1] > starts[*term])
+        .map(|term| (table.term(term as u32), starts[term]..starts[term + 1]))
         .collect();
-    sorted.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    sorted
+    terms.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
+    Postings { postings, terms }
+}
+
+/// The postings of every used term, in one array; `terms` are sorted and say where
+/// theirs are.
+struct Postings<'t> {
+    postings: Vec<(u32, u8)>,
+    terms: Vec<(&'t str, std::ops::Range<usize>)>,
 }
 
 fn section_terms(section: &Section) -> Vec<(String, u8)> {
@@ -602,12 +711,13 @@ type Shard = (String, Vec<(String, String)>);
 /// Puts every term in one shard, split by the terms' first character when too big,
 /// then by the next, and so on (see [`split_shard`]). Sorted by prefix; a small site
 /// gets a single shard with the empty prefix.
-fn cut_into_shards(postings: Vec<(String, Vec<(u32, u8)>)>) -> Vec<Shard> {
+fn cut_into_shards(postings: &Postings<'_>) -> Vec<Shard> {
     let terms = postings
-        .into_par_iter()
-        .map(|(term, list)| {
-            let encoded = encode_postings(&list);
-            (term, encoded)
+        .terms
+        .par_iter()
+        .map(|(term, range)| {
+            let encoded = encode_postings(&postings.postings[range.clone()]);
+            (term.to_string(), encoded)
         })
         .collect();
     let mut shards = split_shard(String::new(), terms);
@@ -667,16 +777,13 @@ struct TextChunk<'a> {
     s: Vec<(usize, &'a str, &'a str, &'a str)>,
 }
 
-fn text_chunks<'a>(
-    indexed: &[IndexedPage<'a>],
-    sections: &[(usize, &'a ResultSection)],
-) -> Vec<TextChunk<'a>> {
+fn text_chunks<'a>(indexed: &[IndexedPage<'a>], sections: &[SectionOf<'a>]) -> Vec<TextChunk<'a>> {
     sections
         .par_chunks(CHUNK_SECTIONS)
         .map(|chunk| {
             let mut pages: Vec<usize> = Vec::new();
             let mut entries = Vec::with_capacity(chunk.len());
-            for (page, section) in chunk {
+            for SectionOf { page, section, .. } in chunk {
                 if pages.last() != Some(page) {
                     pages.push(*page);
                 }
@@ -709,28 +816,12 @@ fn snippet_text(prose: &str) -> String {
     format!("{}…", &prose[..cut])
 }
 
-/// The file at `path` that hands `data` to the search script as `kind` number `number`.
-fn receiving_script(path: String, kind: &str, number: usize, data: &impl Serialize) -> IndexFile {
-    let json = serde_json::to_string(data).unwrap_or_else(|_| "null".to_string());
-    let text = format!(
+/// The text of a file that hands `json` to the search script as `kind` number `number`.
+fn receiving_script(kind: &str, number: usize, json: &str) -> String {
+    format!(
         "loopbookSearch.receive(\"{kind}\",{number},{});\n",
-        escape::ascii_json(&json)
-    );
-    IndexFile { path, text }
-}
-
-/// A fingerprint of every file, as 16 hex digits: changes whenever any file changes.
-fn content_hash(files: &[IndexFile]) -> String {
-    let prints: Vec<(&str, u64)> = files
-        .par_iter()
-        .map(|file| {
-            (
-                file.path.as_str(),
-                crate::fingerprint::of_bytes(file.text.as_bytes()),
-            )
-        })
-        .collect();
-    format!("{:016x}", crate::fingerprint::of(&prints))
+        escape::ascii_json(json)
+    )
 }
 
 #[cfg(test)]
@@ -819,6 +910,84 @@ mod tests {
 
         assert_eq!(table.len(), 2);
         assert_eq!(live, SectionTerms::Numbered(vec![vec![(1, 1)]]));
+    }
+
+    /// `pages` pages of `sections` sections each, every section holding the word
+    /// `word{page}` and a snippet naming its page and section.
+    fn site(pages: usize, sections: usize) -> (Vec<(String, Vec<ResultSection>)>, TermTable) {
+        let mut table = TermTable::default();
+        let site = (0..pages)
+            .map(|page| {
+                let results = (0..sections)
+                    .map(|section| ResultSection {
+                        anchor: format!("s{section}"),
+                        heading: format!("Section {section}"),
+                        snippet: format!("page {page} section {section}"),
+                    })
+                    .collect();
+                table.number(format!("word{page}"));
+                (format!("p{page}.html"), results)
+            })
+            .collect();
+        (site, table)
+    }
+
+    fn index_of(
+        site: &[(String, Vec<ResultSection>)],
+        table: &TermTable,
+        is_current: &(dyn Fn(&str, u64) -> bool + Sync),
+    ) -> Vec<IndexFile> {
+        let terms: Vec<Vec<Vec<(u32, u8)>>> = (0..site.len())
+            .map(|page| vec![vec![(page as u32, 1)]; site[page].1.len()])
+            .collect();
+        let pages: Vec<IndexedPage<'_>> = site
+            .iter()
+            .zip(&terms)
+            .map(|((output, sections), terms)| IndexedPage {
+                output,
+                title: output,
+                sections,
+                sections_print: fingerprint::of(sections),
+                terms,
+            })
+            .collect();
+        build_index(&pages, table, is_current).0
+    }
+
+    #[test]
+    fn an_edit_makes_again_only_the_files_it_changes_and_the_manifest() {
+        // 40 pages of 8 sections: five text chunks of 64 sections.
+        let (mut site, table) = site(40, 8);
+        let before = index_of(&site, &table, &|_, _| false);
+        let on_disk: HashMap<String, u64> = before
+            .iter()
+            .map(|file| (file.path.clone(), file.key))
+            .collect();
+
+        site[20].1[3].snippet = "an edited section".to_string();
+        let current = |path: &str, key: u64| on_disk.get(path) == Some(&key);
+        let after = index_of(&site, &table, &current);
+        let everything = index_of(&site, &table, &|_, _| false);
+
+        let made: Vec<&str> = after
+            .iter()
+            .filter(|file| file.text.is_some())
+            .map(|file| file.path.as_str())
+            .collect();
+        // Page 20's sections are 160..168, in the third chunk.
+        assert_eq!(made, ["search/d/2.js", "search/manifest.js"]);
+        for (kept, full) in after.iter().zip(&everything) {
+            assert_eq!((&kept.path, kept.key), (&full.path, full.key));
+            if let Some(text) = &kept.text {
+                assert_eq!(Some(text), full.text.as_ref(), "{}", kept.path);
+            }
+        }
+        let manifest = |files: &[IndexFile]| files.last().unwrap().text.clone().unwrap();
+        assert_ne!(
+            manifest(&before),
+            manifest(&after),
+            "the manifest's hash changes"
+        );
     }
 
     #[test]
