@@ -220,18 +220,19 @@ def ensure_corpus(work, pages):
     return corpus, json.loads(manifest_path.read_text())
 
 
-def prepare_layouts(corpus):
+def prepare_layouts(corpus, trash):
     """Lays out the two folders loopbook builds from Sphinx sources, fresh each time:
     sphinx-lb/ (a copy of the generated sphinx/ with a book.toml) and talkable/ (a
     copy of the talkable-2015 tree, which has its own book.toml). Copies, so no build
-    writes into the generated sphinx/ folder or into ../shared."""
+    writes into the generated sphinx/ folder or into ../shared. The previous copies go
+    into the trash like outputs do: deleting 10,000 files here would slow down the
+    first builds measured after it (see outputs.py)."""
     lb_layout = corpus / "sphinx-lb"
-    shutil.rmtree(lb_layout, ignore_errors=True)
+    talkable = corpus / "talkable"
+    outputs.clear([lb_layout, talkable], trash)
     shutil.copytree(corpus / "sphinx", lb_layout, ignore=shutil.ignore_patterns("_build"))
     (lb_layout / "book.toml").write_text(SPHINX_LB_TOML)
 
-    talkable = corpus / "talkable"
-    shutil.rmtree(talkable, ignore_errors=True)
     if TALKABLE.is_dir():
         shutil.copytree(TALKABLE, talkable)
         for root, dirs, files in os.walk(talkable):
@@ -520,14 +521,15 @@ def main(argv=None):
     if not cases:
         sys.exit("error: none of the requested tools is installed")
 
+    # The trash of an interrupted run is deleted at the end with this run's, not now,
+    # for the same reason.
     trash = None if args.clear == "delete" else work / "trash"
-    outputs.purge(trash)
     print("machine: %d CPUs, load average %s at start"
           % (os.cpu_count(), " ".join("%.2f" % x for x in os.getloadavg())))
     results = []
     for pages in sizes:
         corpus, manifest = ensure_corpus(work, pages)
-        prepare_layouts(corpus)
+        prepare_layouts(corpus, trash)
         for case in cases:
             if case.sizes is not None and pages not in case.sizes:
                 continue
