@@ -140,7 +140,14 @@ fn main() -> ExitCode {
         quiet: cli.quiet,
     };
 
-    match cli.command {
+    let code = run(cli.command, &output);
+    // Old outputs are deleted in the background while the summary prints.
+    loopbook::write::wait_for_deletions();
+    code
+}
+
+fn run(command: Command, output: &Output) -> ExitCode {
+    match command {
         Command::Build {
             dir,
             dest_dir,
@@ -155,7 +162,7 @@ fn main() -> ExitCode {
                 strict,
                 no_cache,
             };
-            run_build(&options, &output)
+            run_build(&options, output)
         }
         Command::Check {
             dir,
@@ -163,7 +170,7 @@ fn main() -> ExitCode {
             strict,
         } => {
             let options = CheckOptions { dir, strict };
-            run_check(&options, format, &output)
+            run_check(&options, format, output)
         }
         #[cfg(feature = "serve")]
         Command::Serve {
@@ -186,10 +193,10 @@ fn main() -> ExitCode {
                 poll,
                 color: output.color,
             };
-            run_serve(&options, &output)
+            run_serve(&options, output)
         }
-        Command::Init { dir } => run_init(&dir, &output),
-        Command::Mdbook { action: None } => run_mdbook(&output),
+        Command::Init { dir } => run_init(&dir, output),
+        Command::Mdbook { action: None } => run_mdbook(output),
         Command::Mdbook {
             action: Some(MdbookAction::Supports { renderer }),
         } => {

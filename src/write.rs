@@ -441,7 +441,13 @@ fn swap_in(output: &Path, staging: &Path, parent: &Path, name: &str) -> Result<(
     if !output.exists() {
         return fs::rename(staging, output).map_err(io_error(output));
     }
-    let retired = parent.join(format!(".{name}.loopbook-old-{}", std::process::id()));
+    // Numbered, as the old output of the previous swap may still be being deleted.
+    static SWAPS: AtomicUsize = AtomicUsize::new(0);
+    let number = SWAPS.fetch_add(1, Ordering::Relaxed);
+    let retired = parent.join(format!(
+        ".{name}.loopbook-old-{}-{number}",
+        std::process::id()
+    ));
     remove_if_present(&retired)?;
     fs::rename(output, &retired).map_err(io_error(output))?;
     if let Err(source) = fs::rename(staging, output) {
@@ -452,9 +458,27 @@ fn swap_in(output: &Path, staging: &Path, parent: &Path, name: &str) -> Result<(
             source,
         });
     }
-    // The new site is in place; a leftover old folder is only clutter.
-    let _ = fs::remove_dir_all(&retired);
+    // The new site is in place; the old one is deleted while `serve` tells browsers to
+    // reload (thousands of files: tens of milliseconds).
+    let deletion = std::thread::spawn(move || {
+        let _ = fs::remove_dir_all(&retired);
+    });
+    let mut running = RETIRED.lock().unwrap_or_else(|poison| poison.into_inner());
+    running.retain(|deletion| !deletion.is_finished());
+    running.push(deletion);
     Ok(())
+}
+
+/// Deletions of replaced outputs still running.
+static RETIRED: Mutex<Vec<std::thread::JoinHandle<()>>> = Mutex::new(Vec::new());
+
+/// Waits until every output this process replaced is deleted; a command calls it
+/// before it exits, so that no old output is left behind.
+pub fn wait_for_deletions() {
+    let running = std::mem::take(&mut *RETIRED.lock().unwrap_or_else(|poison| poison.into_inner()));
+    for deletion in running {
+        let _ = deletion.join();
+    }
 }
 
 fn remove_if_present(path: &Path) -> Result<(), WriteError> {
@@ -502,6 +526,12 @@ mod tests {
         assert_eq!(fs::metadata(output.join("a.html")).unwrap().ino(), inode);
         assert_eq!(fs::read_to_string(output.join("b/c.html")).unwrap(), "C2");
         assert_eq!((summary.written, summary.unchanged), (1, 2));
+
+        // Another swap while the replaced output may still be being deleted.
+        write_site(&output, &book, vec![file("a.html", "A3")], &[]).unwrap();
+        assert_eq!(fs::read_to_string(output.join("a.html")).unwrap(), "A3");
+        assert!(!output.join("b/c.html").exists());
+        wait_for_deletions();
         let leftovers: Vec<_> = fs::read_dir(&book).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "only public/ remains: {leftovers:?}");
     }
