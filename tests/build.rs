@@ -459,6 +459,23 @@ fn theme_can_override_one_template() {
     // Templates and assets the book does not override still come from the default theme.
     assert!(book.read("public/404.html").contains("lb-header"));
     assert!(book.exists("public/theme/loopbook.css"));
+    assert!(book.read("public/theme/highlight.css").contains(".hl-"));
+}
+
+#[test]
+fn theme_can_replace_the_highlight_stylesheet() {
+    let book = Book::fixture("features");
+    book.write(
+        "themes/default/static/highlight.css",
+        "/* house colours */
+",
+    );
+    book.build(&[]).expect_success();
+
+    assert_eq!(
+        book.read("public/theme/highlight.css"),
+        "/* house colours */\n"
+    );
 }
 
 #[test]

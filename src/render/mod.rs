@@ -331,10 +331,13 @@ pub fn site_files(
             contents: bytes.to_vec(),
         });
     }
-    files.push(OutputFile {
-        path: "theme/highlight.css".to_string(),
-        contents: highlight::stylesheet().as_bytes().to_vec(),
-    });
+    // A theme that ships its own highlight.css styles the code itself.
+    if !theme.assets.contains_key("highlight.css") {
+        files.push(OutputFile {
+            path: "theme/highlight.css".to_string(),
+            contents: highlight::stylesheet().as_bytes().to_vec(),
+        });
+    }
     (files, diagnostics)
 }
 
