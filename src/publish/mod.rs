@@ -2,12 +2,14 @@
 //! pages.
 //!
 //! Steps: the search index under `search/` ([`search_index`]); `sitemap.xml` (pages
-//! and the invite page) and `robots.txt`; the redirects of `[redirects]`, checked against the site, as pages
-//! and as one `_redirects` file; `llms.txt` listing every page's Markdown copy;
-//! `CNAME` (with `[build] cname`) and `.nojekyll` for GitHub Pages. The copies
-//! themselves ([`llms::MarkdownCopies`]) are made with each page, and what the index and
-//! `llms.txt` need of a page is its [`PageDigest`], kept with the page, so these
-//! site-wide files can be made again in every build, incremental ones too.
+//! and the invite page) and `robots.txt`; the redirects of `[redirects]`, checked
+//! against the site, as pages and as one `_redirects` file; `llms.txt` listing every
+//! page's Markdown copy; `CNAME` (with `[build] cname`) and `.nojekyll` for GitHub
+//! Pages. The copies themselves ([`llms::MarkdownCopies`]) are made with each page, and
+//! what the index and `llms.txt` need of a page is its [`PageDigest`], kept with the
+//! page, so these site-wide files can be made again in every build, incremental ones
+//! too; the index's files are keyed, so an update in place rewrites only those that
+//! changed.
 
 pub mod llms;
 pub mod redirects;

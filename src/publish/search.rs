@@ -7,9 +7,11 @@
 //! ([`build_index`]): gather every term's postings in section order; cut the terms into
 //! shards by prefix, so a query loads only the shards of its own words; cut the
 //! sections' snippets into small chunks, so only the results shown are loaded; write a
-//! manifest naming both. Terms are kept as numbers in a [`TermTable`] that lives from
-//! build to build, so a page an incremental build keeps brings its postings along as
-//! numbers and only the pages that changed are cut into terms again.
+//! manifest naming both. Each file is keyed by a fingerprint of what it is made from,
+//! so a build that updates the output in place makes only the files whose key changed.
+//! Terms are kept as numbers in a [`TermTable`] that lives from build to build, so a
+//! page an incremental build keeps brings its postings along as numbers and only the
+//! pages that changed are cut into terms again.
 //!
 //! The files, under `search/`, are scripts that call `loopbookSearch.receive(kind, id,
 //! data)`: they load through `<script>` elements, which browsers allow from `file://`
@@ -257,8 +259,8 @@ pub struct IndexedPage<'a> {
 
 /// Builds every file of the search index for `pages`, in page order; their terms are
 /// numbers of `table`. A file whose path and key `is_current` accepts is left without
-/// text: an edit touches a few shards and chunks, and writing the others again was
-/// most of an incremental build's time.
+/// text: an edit touches a few shards and chunks, and making all of them again was
+/// the largest part of an incremental build.
 pub fn build_index(
     pages: &[IndexedPage<'_>],
     table: &TermTable,
