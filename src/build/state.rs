@@ -910,21 +910,21 @@ impl BuildState {
             })
             .collect();
         let taken = publish::taken_paths(planned.keys().map(String::as_str));
-        let (files, found) = publish::publish(
-            made.config,
-            made.site,
-            &digests,
-            &taken,
-            catalog,
-            &self.sources,
+        // Only a build that updates the output in place can keep index files.
+        let in_place = matches!(made.destination, Destination::Memory);
+        let is_current = |path: &str, key: u64| in_place && self.can_keep(path, Some(key));
+        // Side by side: the index is most of this stage, the rest a few milliseconds
+        // that a page edit in `serve` waits for too.
+        let ((files, found), index) = rayon::join(
+            || {
+                let sources = &self.sources;
+                publish::publish(made.config, made.site, &digests, &taken, catalog, sources)
+            },
+            || publish::search_index(made.site, &digests, &self.terms, &is_current),
         );
         diagnostics.extend(found);
         let fixed = publish::taken_paths(std::iter::empty());
         let of_publish = |path: &str| Producer::of_publish_file(path, &fixed);
-        // Only a build that updates the output in place can keep index files.
-        let in_place = matches!(made.destination, Destination::Memory);
-        let is_current = |path: &str, key: u64| in_place && self.can_keep(path, Some(key));
-        let index = publish::search_index(made.site, &digests, &self.terms, &is_current);
         made.add_index(index, &of_publish, planned, producers);
         made.add_all(files, of_publish, planned, producers);
     }
