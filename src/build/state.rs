@@ -132,11 +132,11 @@ impl Made<'_> {
         planned: &mut BTreeMap<String, Planned>,
         producers: &mut Producers,
     ) {
-        let claimed = files
+        let claimed: Vec<IndexFile> = files
             .into_iter()
-            .filter(|file| producers.claim(&file.path, producer_of(&file.path)));
+            .filter(|file| producers.claim(&file.path, producer_of(&file.path)))
+            .collect();
         let accepted: Vec<(String, Planned)> = claimed
-            .collect::<Vec<_>>()
             .into_par_iter()
             .map(|file| match file.text {
                 None => (file.path, Planned::Kept),
