@@ -910,9 +910,8 @@ impl BuildState {
             })
             .collect();
         let taken = publish::taken_paths(planned.keys().map(String::as_str));
-        // Only a build that updates the output in place can keep index files.
-        let in_place = matches!(made.destination, Destination::Memory);
-        let is_current = |path: &str, key: u64| in_place && self.can_keep(path, Some(key));
+        // Kept as pages are: in place, or hard-linked into a staging folder.
+        let is_current = |path: &str, key: u64| self.can_keep(path, Some(key));
         // Side by side: the index is most of this stage, the rest a few milliseconds
         // that a page edit in `serve` waits for too.
         let ((files, found), index) = rayon::join(

@@ -174,7 +174,7 @@ impl TermTable {
         // Counting means reading every posting of the site. Until the table has grown
         // past what the last count allows, it cannot have too many dead terms (unless
         // pages were deleted since, which only waits for that growth).
-        if self.terms.len() <= 2 * self.live + COMPACT_SLACK {
+        if self.has_few_dead_terms(self.live) {
             return;
         }
         let mut used = vec![false; self.terms.len()];
@@ -189,7 +189,7 @@ impl TermTable {
         }
         let live = used.iter().filter(|used| **used).count();
         self.live = live;
-        if self.terms.len() <= 2 * live + COMPACT_SLACK {
+        if self.has_few_dead_terms(live) {
             return;
         }
 
@@ -218,6 +218,12 @@ impl TermTable {
                 }
             }
         }
+    }
+
+    /// Whether the table holds few enough terms beside `live` used ones to be left
+    /// as it is.
+    fn has_few_dead_terms(&self, live: usize) -> bool {
+        self.terms.len() <= 2 * live + COMPACT_SLACK
     }
 
     fn term(&self, number: u32) -> &str {
@@ -585,12 +591,7 @@ fn gather_postings<'t>(pages: &[IndexedPage<'_>], table: &'t TermTable) -> Posti
     let each_term = || {
         pages
             .iter()
-            .flat_map(|page| {
-                page.sections
-                    .iter()
-                    .zip(0..)
-                    .map(move |(_, n)| page.terms.get(n))
-            })
+            .flat_map(|page| (0..page.sections.len()).map(move |n| page.terms.get(n)))
             .zip(0u32..)
             .flat_map(|(terms, section)| {
                 let terms = terms.map_or(&[][..], Vec::as_slice);
