@@ -286,20 +286,21 @@ pub fn save(config: &Config, state: &BuildState) {
     );
 
     let path = cache_path(config);
-    let temporary = path.with_extension("loopbook-cache-new");
     let written = head
         .and_then(|head| Ok((head, chunks?)))
         .map_err(std::io::Error::other)
-        .and_then(|(head, chunks)| write_file(&temporary, &head, &chunks))
-        .and_then(|()| std::fs::rename(&temporary, &path));
+        .and_then(|(head, chunks)| write_file(&path, &head, &chunks));
     if let Err(error) = written {
         debug!(%error, path = %path.display(), "could not write the cache file");
-        let _ = std::fs::remove_file(&temporary);
+        let _ = std::fs::remove_file(&path);
         return;
     }
     debug!(elapsed = ?started.elapsed(), "saved the cache file");
 }
 
+/// Writes over the file where it is rather than renaming a new one onto it: replacing
+/// a file frees all its blocks at once, which took longer than writing it. A write cut
+/// short leaves a file whose checksum fails, which the next build ignores.
 fn write_file(path: &Path, head: &[u8], chunks: &[Vec<u8>]) -> std::io::Result<()> {
     use std::io::Write;
     let number = |n: usize| (n as u64).to_le_bytes();
@@ -310,13 +311,21 @@ fn write_file(path: &Path, head: &[u8], chunks: &[Vec<u8>]) -> std::io::Result<(
         .chain(lengths.iter().map(|length| &length[..]))
         .chain(chunks.iter().map(Vec::as_slice))
         .collect();
+    let length = 8 + parts.iter().map(|part| part.len() as u64).sum::<u64>();
 
-    let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
-    file.write_all(&checksum(&parts).to_le_bytes())?;
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)?;
+    let mut writer = std::io::BufWriter::new(&file);
+    writer.write_all(&checksum(&parts).to_le_bytes())?;
     for part in parts {
-        file.write_all(part)?;
+        writer.write_all(part)?;
     }
-    file.flush()
+    writer.flush()?;
+    drop(writer);
+    file.set_len(length)
 }
 
 /// Removes the cache file, so that no later build trusts it (before `serve` rewrites
@@ -367,6 +376,24 @@ mod tests {
         let config = crate::config::load(dir.path()).unwrap();
         let bytes = std::fs::read(cache_path(&config)).unwrap();
         (dir, bytes)
+    }
+
+    #[test]
+    fn a_cache_written_over_a_longer_file_is_cut_to_its_length() {
+        let (dir, bytes) = cache_of_a_built_book();
+        let config = crate::config::load(dir.path()).unwrap();
+        let mut longer = bytes.clone();
+        longer.extend([0xab; 4096]);
+        std::fs::write(cache_path(&config), &longer).unwrap();
+
+        let options = crate::build::BuildOptions {
+            dir: dir.path().to_path_buf(),
+            ..Default::default()
+        };
+        crate::build::build(&options, &()).unwrap();
+        let written = std::fs::read(cache_path(&config)).unwrap();
+        assert_eq!(written.len(), bytes.len());
+        assert!(decode(&written).is_some());
     }
 
     #[test]
