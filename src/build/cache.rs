@@ -30,7 +30,7 @@ use crate::fingerprint;
 use crate::publish::search::TermTable;
 
 /// Bumped whenever the layout below changes.
-const FORMAT: u32 = 7;
+const FORMAT: u32 = 8;
 
 /// Output records per chunk. The records hold every page's search text and are most of
 /// the file: in chunks, the threads encode and decode them side by side.

@@ -35,7 +35,7 @@ use crate::resolve::{Page, Site};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PageDigest {
     /// The page's sections as search results show them.
-    pub sections: Vec<search::ResultSection>,
+    pub sections: search::SectionList,
     /// Their fingerprint, for the keys of the index files that hold them.
     pub sections_print: u64,
     /// Their weighed terms; numbered by the build before the index is made.
@@ -48,7 +48,7 @@ impl PageDigest {
     pub fn of(page: &Page, document: &Document) -> Self {
         let (sections, terms) = search::page_index(&page.title, document);
         PageDigest {
-            sections_print: crate::fingerprint::of(&sections),
+            sections_print: crate::fingerprint::of(sections.get()),
             sections,
             terms,
             first_sentence: llms::first_sentence(document),

@@ -29,6 +29,7 @@
 //!   site root.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use rayon::prelude::*;
 // A word's hash needs no defence against crafted keys here, and SipHash's cost showed
@@ -102,6 +103,109 @@ pub struct ResultSection {
     pub heading: String,
     /// The start of the section's prose (see [`SNIPPET_CHARS`]).
     pub snippet: String,
+}
+
+/// A page's result sections. Read back from the cache file they stay encoded until a
+/// text chunk that holds them is made again: they are most of that file, and most
+/// builds after an edit need a few pages' sections, not every page's.
+#[derive(Debug, Clone, Default)]
+pub struct SectionList {
+    count: usize,
+    decoded: OnceLock<Vec<ResultSection>>,
+    encoded: OnceLock<Vec<u8>>,
+}
+
+impl SectionList {
+    pub fn new(sections: Vec<ResultSection>) -> Self {
+        SectionList {
+            count: sections.len(),
+            decoded: OnceLock::from(sections),
+            encoded: OnceLock::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The sections, decoded on first use. Bytes that do not decode (the cache file is
+    /// checksummed, so only a bug would write them) give empty sections, as many as
+    /// were recorded, so the sections after them keep their numbers.
+    pub fn get(&self) -> &[ResultSection] {
+        self.decoded.get_or_init(|| {
+            let bytes = self.encoded.get().map_or(&[][..], Vec::as_slice);
+            postcard::from_bytes::<Vec<ResultSection>>(bytes)
+                .ok()
+                .filter(|sections| sections.len() == self.count)
+                .unwrap_or_else(|| vec![ResultSection::default(); self.count])
+        })
+    }
+
+    fn encoded(&self) -> &[u8] {
+        self.encoded
+            .get_or_init(|| postcard::to_stdvec(self.get()).unwrap_or_default())
+    }
+}
+
+impl PartialEq for SectionList {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl Serialize for SectionList {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (self.count, Bytes(self.encoded())).serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for SectionList {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let (count, ByteBuf(bytes)) = <(usize, ByteBuf)>::deserialize(deserializer)?;
+        Ok(SectionList {
+            count,
+            decoded: OnceLock::new(),
+            encoded: OnceLock::from(bytes),
+        })
+    }
+}
+
+/// Bytes serialized as one run (a `Vec<u8>` would be a sequence, decoded byte by
+/// byte).
+struct Bytes<'a>(&'a [u8]);
+
+impl Serialize for Bytes<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(self.0)
+    }
+}
+
+struct ByteBuf(Vec<u8>);
+
+impl<'de> Deserialize<'de> for ByteBuf {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = ByteBuf;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+                formatter.write_str("bytes")
+            }
+
+            fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<ByteBuf, E> {
+                Ok(ByteBuf(bytes.to_vec()))
+            }
+
+            fn visit_byte_buf<E: serde::de::Error>(self, bytes: Vec<u8>) -> Result<ByteBuf, E> {
+                Ok(ByteBuf(bytes))
+            }
+        }
+        deserializer.deserialize_byte_buf(Visitor)
+    }
 }
 
 /// The weighed terms of a page's sections, as words or as numbers of a [`TermTable`].
@@ -236,7 +340,7 @@ impl TermTable {
 }
 
 /// A page cut for the index: its sections as results show them and their terms.
-pub fn page_index(title: &str, document: &Document) -> (Vec<ResultSection>, SectionTerms) {
+pub fn page_index(title: &str, document: &Document) -> (SectionList, SectionTerms) {
     let sections = page_sections(title, document);
     let terms = sections.iter().map(section_terms).collect();
     let results = sections
@@ -247,7 +351,7 @@ pub fn page_index(title: &str, document: &Document) -> (Vec<ResultSection>, Sect
             heading: section.heading,
         })
         .collect();
-    (results, SectionTerms::Words(terms))
+    (SectionList::new(results), SectionTerms::Words(terms))
 }
 
 /// One page as the index sees it: where it is, its title, and its sections with their
@@ -256,7 +360,7 @@ pub struct IndexedPage<'a> {
     /// Output path, relative to the site root.
     pub output: &'a str,
     pub title: &'a str,
-    pub sections: &'a [ResultSection],
+    pub sections: &'a SectionList,
     /// The fingerprint of `sections`.
     pub sections_print: u64,
     /// One list per section; empty when the page's terms are unknown.
@@ -272,21 +376,15 @@ pub fn build_index(
     table: &TermTable,
     is_current: &(dyn Fn(&str, u64) -> bool + Sync),
 ) -> (Vec<IndexFile>, IndexStats) {
-    let sections: Vec<SectionOf<'_>> = pages
+    let sections: Vec<SectionOf> = pages
         .iter()
         .enumerate()
         .flat_map(|(page, indexed)| {
-            let numbered = indexed.sections.iter().enumerate();
-            numbered.map(move |(number, section)| SectionOf {
-                page,
-                number,
-                section,
-            })
+            (0..indexed.sections.len()).map(move |number| SectionOf { page, number })
         })
         .collect();
 
     let shards = cut_into_shards(&gather_postings(pages, table));
-    let chunks = text_chunks(pages, &sections);
 
     let make = |kind: &str, number: usize, print: u64, json: &dyn Fn() -> String| {
         let path = format!("search/{kind}/{number}.js");
@@ -302,11 +400,14 @@ pub fn build_index(
             make("t", number, fingerprint::of(&data), &|| to_json(&data))
         })
         .collect();
+    // A chunk's text is gathered only when the chunk is made again.
     files.par_extend(
-        (chunks.par_iter().zip(sections.par_chunks(CHUNK_SECTIONS)))
+        sections
+            .par_chunks(CHUNK_SECTIONS)
             .enumerate()
-            .map(|(number, (chunk, of))| {
-                make("d", number, chunk_print(pages, of), &|| to_json(chunk))
+            .map(|(number, of)| {
+                let json = || to_json(&text_chunk(pages, of));
+                make("d", number, chunk_print(pages, of), &json)
             }),
     );
     let hash = format!("{:016x}", fingerprint::of(&keys_of(&files)));
@@ -321,7 +422,7 @@ pub fn build_index(
         sections: sections.len(),
         terms: shards.iter().map(|(_, terms)| terms.len()).sum(),
         shards: shards.len(),
-        chunks: chunks.len(),
+        chunks: sections.len().div_ceil(CHUNK_SECTIONS),
         bytes: files
             .iter()
             .filter_map(|file| file.text.as_ref())
@@ -331,17 +432,16 @@ pub fn build_index(
     (files, stats)
 }
 
-/// A section of the site, in site order: its page, its number in the page, itself.
-struct SectionOf<'a> {
+/// A section of the site, in site order: its page and its number in the page.
+struct SectionOf {
     page: usize,
     number: usize,
-    section: &'a ResultSection,
 }
 
 /// What a text chunk is made of, fingerprinted from the pages' fingerprints of their
 /// sections rather than from the text (which would mean hashing every snippet of the
 /// site in every build).
-fn chunk_print(pages: &[IndexedPage<'_>], sections: &[SectionOf<'_>]) -> u64 {
+fn chunk_print(pages: &[IndexedPage<'_>], sections: &[SectionOf]) -> u64 {
     let parts: Vec<(&str, &str, u64, usize)> = sections
         .iter()
         .map(|of| {
@@ -812,30 +912,26 @@ struct TextChunk<'a> {
     s: Vec<(usize, &'a str, &'a str, &'a str)>,
 }
 
-fn text_chunks<'a>(indexed: &[IndexedPage<'a>], sections: &[SectionOf<'a>]) -> Vec<TextChunk<'a>> {
-    sections
-        .par_chunks(CHUNK_SECTIONS)
-        .map(|chunk| {
-            let mut pages: Vec<usize> = Vec::new();
-            let mut entries = Vec::with_capacity(chunk.len());
-            for SectionOf { page, section, .. } in chunk {
-                if pages.last() != Some(page) {
-                    pages.push(*page);
-                }
-                entries.push((
-                    pages.len() - 1,
-                    section.anchor.as_str(),
-                    section.heading.as_str(),
-                    section.snippet.as_str(),
-                ));
-            }
-            let p = pages
-                .iter()
-                .map(|page| (indexed[*page].output, indexed[*page].title))
-                .collect();
-            TextChunk { p, s: entries }
-        })
-        .collect()
+fn text_chunk<'a>(indexed: &[IndexedPage<'a>], chunk: &[SectionOf]) -> TextChunk<'a> {
+    let mut pages: Vec<usize> = Vec::new();
+    let mut entries = Vec::with_capacity(chunk.len());
+    for SectionOf { page, number } in chunk {
+        if pages.last() != Some(page) {
+            pages.push(*page);
+        }
+        let section = &indexed[*page].sections.get()[*number];
+        entries.push((
+            pages.len() - 1,
+            section.anchor.as_str(),
+            section.heading.as_str(),
+            section.snippet.as_str(),
+        ));
+    }
+    let p = pages
+        .iter()
+        .map(|page| (indexed[*page].output, indexed[*page].title))
+        .collect();
+    TextChunk { p, s: entries }
 }
 
 /// The start of the prose, cut at a word boundary after at most `SNIPPET_CHARS`.
@@ -975,18 +1071,46 @@ mod tests {
         let terms: Vec<Vec<Vec<(u32, u8)>>> = (0..site.len())
             .map(|page| vec![vec![(page as u32, 1)]; site[page].1.len()])
             .collect();
+        let lists: Vec<SectionList> = site
+            .iter()
+            .map(|(_, sections)| SectionList::new(sections.clone()))
+            .collect();
         let pages: Vec<IndexedPage<'_>> = site
             .iter()
             .zip(&terms)
-            .map(|((output, sections), terms)| IndexedPage {
+            .zip(&lists)
+            .map(|(((output, sections), terms), list)| IndexedPage {
                 output,
                 title: output,
-                sections,
+                sections: list,
                 sections_print: fingerprint::of(sections),
                 terms,
             })
             .collect();
         build_index(&pages, table, is_current).0
+    }
+
+    #[test]
+    fn section_lists_read_back_are_decoded_on_first_use() {
+        let (site, _) = site(1, 3);
+        let list = SectionList::new(site[0].1.clone());
+        let bytes = postcard::to_stdvec(&list).unwrap();
+
+        let read: SectionList = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(read.len(), 3);
+        assert!(read.decoded.get().is_none());
+        assert_eq!(read.get(), &site[0].1[..]);
+        assert_eq!(postcard::to_stdvec(&read).unwrap(), bytes);
+    }
+
+    #[test]
+    fn section_bytes_that_do_not_decode_keep_the_count() {
+        let bytes = postcard::to_stdvec(&(2usize, Bytes(b"\xff\xff"))).unwrap();
+        let read: SectionList = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(
+            read.get(),
+            &[ResultSection::default(), ResultSection::default()]
+        );
     }
 
     #[test]
