@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use annotate_snippets::renderer::DecorStyle;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
@@ -91,12 +91,36 @@ pub struct SourceFile {
     /// Path as shown to the user (relative to the book folder where possible).
     pub display_path: String,
     pub path: PathBuf,
-    pub text: Arc<str>,
+    text: OnceLock<Arc<str>>,
+}
+
+impl SourceFile {
+    /// The file's text: as it was read when registered or, for a file registered unread
+    /// (see [`SourceMap::add_unread`]), as it reads now; empty when it cannot be read.
+    pub fn text(&self) -> &Arc<str> {
+        self.text.get_or_init(|| {
+            let text = std::fs::read(&self.path)
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .unwrap_or_default();
+            Arc::from(text)
+        })
+    }
 }
 
 impl SourceMap {
     /// Registers a file; a path registered before keeps its first id and text.
     pub fn add(&self, path: &Path, display_path: String, text: Arc<str>) -> FileId {
+        self.register(path, display_path, OnceLock::from(text))
+    }
+
+    /// Registers a file known to be as a build read it before, to be read only if its
+    /// text is asked for: most files an incremental build checks it never parses.
+    pub fn add_unread(&self, path: &Path, display_path: String) -> FileId {
+        self.register(path, display_path, OnceLock::new())
+    }
+
+    fn register(&self, path: &Path, display_path: String, text: OnceLock<Arc<str>>) -> FileId {
         let mut by_path = self
             .by_path
             .write()
@@ -135,7 +159,7 @@ impl SourceMap {
             .read()
             .unwrap_or_else(|poison| poison.into_inner())
             .get(path)?;
-        Some((id, self.get(id)?.text.clone()))
+        Some((id, self.get(id)?.text().clone()))
     }
 
     pub fn get(&self, id: FileId) -> Option<Arc<SourceFile>> {
@@ -248,7 +272,7 @@ impl SourceMap {
     fn excerpt(&self, location: Location) -> Option<Excerpt> {
         let file = self.get(location.file)?;
         let line_index = location.line.checked_sub(1)? as usize;
-        let line_text = file.text.lines().nth(line_index).unwrap_or("");
+        let line_text = file.text().lines().nth(line_index).unwrap_or("");
         let line_text = line_text.trim_end_matches('\r').to_string();
         let span = underline_span(&line_text, location.column);
         Some(Excerpt {

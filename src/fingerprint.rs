@@ -4,8 +4,12 @@
 //! xxh3 rather than std's `DefaultHasher`: its output is specified, so a fingerprint
 //! written to the cache file means the same thing to the next run of loopbook.
 
+use std::fs::Metadata;
 use std::hash::{Hash, Hasher};
 use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use serde::{Deserialize, Serialize};
 
 use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
@@ -29,6 +33,65 @@ pub fn of<T: Hash + ?Sized>(value: &T) -> u64 {
     let mut hasher = Fingerprinter::default();
     value.hash(&mut hasher);
     hasher.finish()
+}
+
+/// What a file's metadata says of its contents: a file whose stamp is the one recorded
+/// with a fingerprint still has those contents, so the next build need not read it.
+/// Size and modification time, and on Unix the inode and change time, which no tool
+/// can set back (`cp -p` and `touch -d` set the modification time, not the change
+/// time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    len: u64,
+    modified: u64,
+    changed: u64,
+    inode: u64,
+}
+
+/// Files changed this shortly before a build read them get no stamp: on a file system
+/// with coarse times (two seconds on FAT) a later write could leave the same stamp.
+const SETTLE: Duration = Duration::from_secs(2);
+
+impl Stamp {
+    pub fn of(metadata: &Metadata) -> Stamp {
+        let modified = metadata.modified().map_or(0, nanos_since_epoch);
+        #[cfg(unix)]
+        let (changed, inode) = {
+            use std::os::unix::fs::MetadataExt;
+            let changed = metadata.ctime() as i128 * 1_000_000_000 + metadata.ctime_nsec() as i128;
+            (u64::try_from(changed).unwrap_or(0), metadata.ino())
+        };
+        #[cfg(not(unix))]
+        let (changed, inode) = (modified, 0);
+        Stamp {
+            len: metadata.len(),
+            modified,
+            changed,
+            inode,
+        }
+    }
+
+    /// The stamp of the file at `path` now; `None` when it has none.
+    pub fn now(path: &Path) -> Option<Stamp> {
+        std::fs::metadata(path)
+            .ok()
+            .map(|metadata| Stamp::of(&metadata))
+    }
+
+    /// The stamp of the file at `path`, if it can stand for the contents a build read
+    /// from it at or after `read_since`: the file last changed well before then.
+    pub fn settled(path: &Path, read_since: SystemTime) -> Option<Stamp> {
+        let stamp = Stamp::now(path)?;
+        let settled = read_since.checked_sub(SETTLE).map_or(0, nanos_since_epoch);
+        (stamp.modified.max(stamp.changed) < settled).then_some(stamp)
+    }
+}
+
+fn nanos_since_epoch(time: SystemTime) -> u64 {
+    time.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |since| {
+            u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)
+        })
 }
 
 /// A [`Hasher`] writing into xxh3, for fingerprints built from several parts.
@@ -57,5 +120,22 @@ mod tests {
         assert_eq!(of_file(Path::new("/no/such/file/anywhere")), ABSENT);
         assert_eq!(of(&("x", 1u32)), of(&("x", 1u32)));
         assert_ne!(of(&("x", 1u32)), of(&("x", 2u32)));
+    }
+
+    #[test]
+    fn a_file_gets_a_stamp_only_once_it_has_settled() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("page.md");
+        std::fs::write(&path, "text").unwrap();
+
+        let now = SystemTime::now();
+        assert_eq!(Stamp::settled(&path, now), None, "just written");
+        let later = now + Duration::from_secs(3);
+        let stamp = Stamp::settled(&path, later).expect("settled three seconds on");
+        assert_eq!(Stamp::now(&path), Some(stamp));
+
+        std::fs::write(&path, "other").unwrap();
+        assert_ne!(Stamp::now(&path), Some(stamp), "a write changes the stamp");
+        assert_eq!(Stamp::settled(&dir.path().join("missing"), later), None);
     }
 }

@@ -3,13 +3,14 @@
 //! plain `loopbook build` renders only what changed.
 //!
 //! Steps of [`load`]: read the file, refuse it unless its checksum matches, and parse
-//! it; refuse it unless it was written by this
-//! version of loopbook, for this configuration and this output folder; fingerprint every
-//! file it lists again, noting those that changed; register the unchanged ones in a new
-//! source map and rewrite the file ids in the records to match. A cache that is missing,
-//! stale or corrupt is ignored and the build starts from scratch; nothing in it is
-//! trusted without that check, and an output file is kept only when its size and
-//! modification time are still the ones recorded.
+//! it; refuse it unless it was written by this version of loopbook, for this
+//! configuration and this output folder; check every file it lists, noting those that
+//! changed (a file whose [`Stamp`] is the one recorded is unchanged and not read; any
+//! other is read and fingerprinted again); register the unchanged ones in a new source
+//! map and rewrite the file ids in the records to match. A cache that is missing, stale
+//! or corrupt is ignored and the build starts from scratch; nothing in it is trusted
+//! without that check, and an output file is kept only when its size and modification
+//! time are still the ones recorded.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -26,11 +27,11 @@ use super::state::{BuildState, Changes, PageRecord};
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, SourceMap};
 use crate::doc::FileId;
-use crate::fingerprint;
+use crate::fingerprint::{self, Stamp};
 use crate::publish::search::TermTable;
 
 /// Bumped whenever the layout below changes.
-const FORMAT: u32 = 8;
+const FORMAT: u32 = 9;
 
 /// Output records per chunk. The records hold every page's search text and are most of
 /// the file: in chunks, the threads encode and decode them side by side.
@@ -50,7 +51,8 @@ struct CacheFile {
     output: PathBuf,
     /// The source map's files in id order: `FileId(i)` in the records is `sources[i]`.
     sources: Vec<PathBuf>,
-    files: Vec<(PathBuf, u64)>,
+    /// Every file a page read, with its fingerprint and, once settled, its stamp.
+    files: Vec<(PathBuf, u64, Option<Stamp>)>,
     shape: u64,
     frame_prints: BTreeMap<String, u64>,
     pages: BTreeMap<String, PageRecord>,
@@ -66,7 +68,7 @@ struct CacheFileRef<'a> {
     config_key: u64,
     output: &'a Path,
     sources: Vec<PathBuf>,
-    files: Vec<(&'a PathBuf, u64)>,
+    files: Vec<(&'a PathBuf, u64, Option<Stamp>)>,
     shape: u64,
     frame_prints: &'a HashMap<String, u64>,
     pages: &'a HashMap<String, PageRecord>,
@@ -168,25 +170,66 @@ fn take_bytes<'a>(rest: &mut &'a [u8], length: usize) -> Option<&'a [u8]> {
     Some(taken)
 }
 
+/// A recorded file as it is now.
+enum FileNow {
+    /// Its stamp is the one recorded: unchanged, and not read.
+    Stamped(Stamp),
+    /// Read (`None` when it cannot be).
+    Read(Option<Vec<u8>>),
+}
+
+impl FileNow {
+    fn look(path: &Path, recorded: Option<&(u64, Option<Stamp>)>) -> FileNow {
+        if let Some((_, Some(stamp))) = recorded
+            && Stamp::now(path) == Some(*stamp)
+        {
+            return FileNow::Stamped(*stamp);
+        }
+        FileNow::Read(std::fs::read(path).ok())
+    }
+
+    /// Whether the file changed from the one `print` fingerprinted.
+    fn differs_from(&self, print: u64) -> bool {
+        match self {
+            FileNow::Stamped(_) => false,
+            FileNow::Read(bytes) => {
+                let now = bytes
+                    .as_deref()
+                    .map_or(fingerprint::ABSENT, fingerprint::of_bytes);
+                now != print
+            }
+        }
+    }
+}
+
 fn restore(
     config: &Config,
     cache: CacheFile,
     mut outputs: BTreeMap<String, OutputRecord>,
 ) -> BuildState {
-    let recorded: HashMap<PathBuf, u64> = cache.files.into_iter().collect();
+    let reads_since = std::time::SystemTime::now();
+    let recorded: HashMap<PathBuf, (u64, Option<Stamp>)> = cache
+        .files
+        .into_iter()
+        .map(|(path, print, stamp)| (path, (print, stamp)))
+        .collect();
     let table: BTreeSet<&PathBuf> = cache.sources.iter().chain(recorded.keys()).collect();
-    let current: HashMap<&PathBuf, Option<Vec<u8>>> = table
+    let current: HashMap<&PathBuf, FileNow> = table
         .into_par_iter()
-        .map(|path| (path, std::fs::read(path).ok()))
+        .map(|path| (path, FileNow::look(path, recorded.get(path))))
         .collect();
 
     let changed: BTreeSet<PathBuf> = recorded
         .iter()
-        .filter(|(path, print)| {
-            let now = current.get(path).and_then(Option::as_ref);
-            now.map_or(fingerprint::ABSENT, |bytes| fingerprint::of_bytes(bytes)) != **print
-        })
+        .filter(|(path, (print, _))| current.get(path).is_none_or(|now| now.differs_from(*print)))
         .map(|(path, _)| path.clone())
+        .collect();
+    let stamps: HashMap<PathBuf, (u64, Stamp)> = recorded
+        .iter()
+        .filter_map(|(path, (print, _))| match current.get(path) {
+            Some(FileNow::Stamped(stamp)) => Some((path.clone(), (*print, *stamp))),
+            _ => None,
+        })
         .collect();
 
     let sources = Arc::new(SourceMap::default());
@@ -196,14 +239,15 @@ fn restore(
         if changed.contains(path) {
             continue;
         }
-        let Some(Some(bytes)) = current.get(path) else {
-            continue;
+        let display = || crate::parse::loader::display_path(path, &config.root);
+        let new = match current.get(path) {
+            Some(FileNow::Stamped(_)) => sources.add_unread(path, display()),
+            Some(FileNow::Read(Some(bytes))) => match std::str::from_utf8(bytes) {
+                Ok(text) => sources.add(path, display(), Arc::from(text)),
+                Err(_) => continue,
+            },
+            _ => continue,
         };
-        let Ok(text) = std::str::from_utf8(bytes) else {
-            continue;
-        };
-        let display = crate::parse::loader::display_path(path, &config.root);
-        let new = sources.add(path, display, Arc::from(text));
         ids.insert(FileId(old as u32), new);
     }
     // Records pointing into a file that changed are replaced before they are used.
@@ -222,7 +266,12 @@ fn restore(
     let mut state = BuildState::default();
     state.config_key = cache.config_key;
     state.sources = sources;
-    state.files = recorded;
+    state.files = recorded
+        .into_iter()
+        .map(|(path, (print, _))| (path, print))
+        .collect();
+    state.stamps = stamps;
+    state.reads_since = reads_since;
     state.pages = pages.into_iter().collect();
     state.outputs = outputs;
     state.output_dir = Some(cache.output);
@@ -251,12 +300,12 @@ pub fn save(config: &Config, state: &BuildState) {
     let Some(output) = state.output_dir.as_deref() else {
         return;
     };
-    let mut files: Vec<(&PathBuf, u64)> = state
+    let mut files: Vec<(&PathBuf, u64, Option<Stamp>)> = state
         .files
-        .iter()
-        .map(|(path, print)| (path, *print))
+        .par_iter()
+        .map(|(path, print)| (path, *print, stamp_for(state, path, *print)))
         .collect();
-    files.sort();
+    files.sort_by(|a, b| a.0.cmp(b.0));
     let head = CacheFileRef {
         format: FORMAT,
         loopbook: env!("CARGO_PKG_VERSION"),
@@ -296,6 +345,16 @@ pub fn save(config: &Config, state: &BuildState) {
         return;
     }
     debug!(elapsed = ?started.elapsed(), "saved the cache file");
+}
+
+/// The stamp to record with a file whose fingerprint is `print`: the one it had when it
+/// was checked, else a new one if the file has settled since it was read.
+fn stamp_for(state: &BuildState, path: &Path, print: u64) -> Option<Stamp> {
+    match state.stamps.get(path) {
+        Some((stamped, stamp)) if *stamped == print => Some(*stamp),
+        _ if print == fingerprint::ABSENT => None,
+        _ => Stamp::settled(path, state.reads_since),
+    }
 }
 
 /// Writes over the file where it is rather than renaming a new one onto it: replacing
@@ -376,6 +435,51 @@ mod tests {
         let config = crate::config::load(dir.path()).unwrap();
         let bytes = std::fs::read(cache_path(&config)).unwrap();
         (dir, bytes)
+    }
+
+    #[test]
+    fn settled_files_are_checked_by_stamp_and_an_edit_that_keeps_size_and_time_is_seen() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("book.toml"), "[book]\ntitle = \"T\"\n").unwrap();
+        std::fs::create_dir(dir.path().join("content")).unwrap();
+        let guide = dir.path().join("content/guide.md");
+        std::fs::write(
+            dir.path().join("content/index.md"),
+            "# Home\n\n[x](gone.md)\n",
+        )
+        .unwrap();
+        std::fs::write(&guide, "# Guide\n\nSteps.\n").unwrap();
+        // Files changed in the two seconds before a build get no stamp.
+        std::thread::sleep(std::time::Duration::from_millis(2100));
+        let options = crate::build::BuildOptions {
+            dir: dir.path().to_path_buf(),
+            ..Default::default()
+        };
+        crate::build::build(&options, &()).unwrap();
+        let config = crate::config::load(dir.path()).unwrap();
+
+        let state = load(&config).unwrap();
+        assert!(
+            state.stamps.contains_key(&guide),
+            "{:?}",
+            state.stamps.keys()
+        );
+        assert!(matches!(&state.pending, Some(Changes::Paths(paths)) if paths.is_empty()));
+
+        // Same length, modification time put back: only the change time tells.
+        let modified = std::fs::metadata(&guide).unwrap().modified().unwrap();
+        std::fs::write(&guide, "# Guide\n\nStops.\n").unwrap();
+        let file = std::fs::File::options().write(true).open(&guide).unwrap();
+        file.set_modified(modified).unwrap();
+        let state = load(&config).unwrap();
+        assert!(matches!(&state.pending, Some(Changes::Paths(paths)) if paths.contains(&guide)));
+
+        let report = crate::build::build(&options, &()).unwrap();
+        let html = std::fs::read_to_string(dir.path().join("public/guide.html")).unwrap();
+        assert!(html.contains("Stops."));
+        // The kept page's warning still shows its line, read from the unread source.
+        let warning = report.sources.render(&report.diagnostics[0], false);
+        assert!(warning.contains("[x](gone.md)"), "{warning}");
     }
 
     #[test]

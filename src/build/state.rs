@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -37,7 +37,7 @@ use super::{BuildError, BuildOptions, BuildReport, Progress, load_config};
 use crate::config::{self, Config};
 use crate::diagnostics::{Diagnostic, Severity, SourceMap};
 use crate::doc::{Document, FileId};
-use crate::fingerprint::{self, Fingerprinter};
+use crate::fingerprint::{self, Fingerprinter, Stamp};
 use crate::parse;
 use crate::placements::{self, Catalog};
 use crate::publish::search::{IndexFile, TermTable};
@@ -169,6 +169,10 @@ pub struct BuildState {
     pub(super) sources: Arc<SourceMap>,
     /// The fingerprint of every file a page read, as last read.
     pub(super) files: HashMap<PathBuf, u64>,
+    /// Files' stamps, each with the fingerprint its file had when it was taken.
+    pub(super) stamps: HashMap<PathBuf, (u64, Stamp)>,
+    /// No file this state describes was read before this time.
+    pub(super) reads_since: SystemTime,
     /// Page records by source path relative to the source folder.
     pub(super) pages: HashMap<String, PageRecord>,
     /// Parsed (unresolved) documents, kept only when [`BuildState::keep_documents`].
@@ -197,6 +201,8 @@ impl Default for BuildState {
             config_key: 0,
             sources: Arc::new(SourceMap::default()),
             files: HashMap::new(),
+            stamps: HashMap::new(),
+            reads_since: SystemTime::now(),
             pages: HashMap::new(),
             documents: HashMap::new(),
             outputs: BTreeMap::new(),
@@ -327,7 +333,7 @@ impl BuildState {
         let book_toml = self
             .sources
             .get(FileId(0))
-            .map(|file| file.text.clone())
+            .map(|file| file.text().clone())
             .unwrap_or_default();
         diagnostics.extend(discovered.missing_static_warnings(&book_toml));
         self.refresh_files(&changes);
@@ -446,6 +452,7 @@ impl BuildState {
         self.sources = Arc::new(SourceMap::default());
         super::register_config_file(config, &self.sources);
         self.files.clear();
+        self.stamps.clear();
         self.pages.clear();
         self.documents.clear();
         self.theme = None;

@@ -457,7 +457,7 @@ impl<'a> Origins<'a> {
 
         let book_toml = sources
             .get(FileId(0))
-            .map(|file| file.text.to_string())
+            .map(|file| file.text().to_string())
             .unwrap_or_default();
         let taken = publish::taken_paths(stages.outputs.iter().map(String::as_str));
         let (planned, _) = redirects::plan(config, site, &taken, &book_toml);

@@ -146,7 +146,7 @@ fn placements_never_shown(config: &Config, stages: &Stages) -> Vec<Diagnostic> {
 /// Where a definition file sets its `name`, else its first line.
 fn name_location(sources: &SourceMap, file: FileId) -> Location {
     let line = sources.get(file).and_then(|definition| {
-        definition.text.lines().position(|line| {
+        definition.text().lines().position(|line| {
             line.split_once('=')
                 .is_some_and(|(key, _)| key.trim() == "name")
         })

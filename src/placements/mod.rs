@@ -300,7 +300,7 @@ fn book_table_location(sources: &SourceMap, table: &str) -> Location {
     let line = sources
         .get(FileId(0))
         .and_then(|file| {
-            file.text
+            file.text()
                 .lines()
                 .position(|line| line.trim() == header)
                 .map(|index| index as u32 + 1)
@@ -355,7 +355,7 @@ fn check_invite(
     let Some(invite) = &config.invite else {
         return;
     };
-    let text = sources.get(FileId(0)).map(|file| file.text.clone());
+    let text = sources.get(FileId(0)).map(|file| file.text().clone());
     let text = text.as_deref().unwrap_or("");
     let at = |key: &str| {
         config::key_location(text, "invite", key)

@@ -114,7 +114,7 @@ pub fn publish(
 
     let book_toml = sources
         .get(FileId(0))
-        .map(|file| file.text.clone())
+        .map(|file| file.text().clone())
         .unwrap_or_default();
     let (redirects, diagnostics) = redirects::plan(config, site, taken, &book_toml);
     for redirect in &redirects {

@@ -183,7 +183,7 @@ fn option_location(sources: &SourceMap, directive: &Directive, name: &str) -> Lo
         return at;
     };
     let mut lines = file
-        .text
+        .text()
         .lines()
         .enumerate()
         .skip(at.line as usize)
