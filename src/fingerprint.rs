@@ -71,6 +71,11 @@ impl Stamp {
         }
     }
 
+    /// The modification time it records.
+    pub fn modified_time(&self) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_nanos(self.modified)
+    }
+
     /// The stamp of the file at `path` now; `None` when it has none.
     pub fn now(path: &Path) -> Option<Stamp> {
         std::fs::metadata(path)

@@ -58,7 +58,7 @@ pub struct StaticFile {
     pub rel: String,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Sources {
     pub pages: Vec<PageSource>,
     /// `SUMMARY.md` at the source root, when the book has one.
@@ -69,6 +69,25 @@ pub struct Sources {
 }
 
 impl Sources {
+    /// Whether this listing of `source_dir` still holds after the files at `paths`
+    /// changed: each is outside the folder, or a file listed here that is still there
+    /// (edited in place). A path it does not list may be a file just made, and one that
+    /// is gone may have been renamed: either way the folder must be listed again.
+    pub fn still_lists<'p>(
+        &self,
+        source_dir: &Path,
+        mut paths: impl Iterator<Item = &'p PathBuf>,
+    ) -> bool {
+        paths.all(|path| {
+            let listed = || {
+                self.pages.iter().any(|page| page.path == *path)
+                    || self.static_files.iter().any(|file| file.path == *path)
+                    || self.summary.as_ref() == Some(path)
+            };
+            !path.starts_with(source_dir) || (listed() && path.is_file())
+        })
+    }
+
     /// A warning for each static folder that is not there, at the `static` line of
     /// `book.toml` (whose text is `book_toml`).
     pub fn missing_static_warnings(&self, book_toml: &str) -> Vec<Diagnostic> {

@@ -311,6 +311,24 @@ fn each_kind_of_edit_serves_what_a_clean_build_writes_and_rewrites_only_what_cha
             "search/t/0.js",
         ],
     );
+    edit(
+        "a page removed",
+        &|| std::fs::remove_file(book.path().join("content/zebra.md")).unwrap(),
+        // The same files but the page's own two, which are gone (the clean build
+        // compared with has neither).
+        &[
+            "guide.html",
+            "index.html",
+            "other.html",
+            "placement.html",
+            "llms.txt",
+            "sitemap.xml",
+            "search/index.html",
+            "search/d/0.js",
+            "search/manifest.js",
+            "search/t/0.js",
+        ],
+    );
 }
 
 #[test]

@@ -111,7 +111,8 @@ pub fn load(config: &Config) -> Option<BuildState> {
         return None;
     }
     let state = restore(config, cache, outputs);
-    debug!(elapsed = ?started.elapsed(), "loaded the cache file");
+    let (files, stamped) = (state.files.len(), state.stamps.len());
+    debug!(elapsed = ?started.elapsed(), files, stamped, "loaded the cache file");
     Some(state)
 }
 
@@ -256,7 +257,7 @@ fn restore(
     let mut pages = cache.pages;
     for record in pages.values_mut() {
         record.file = map(record.file);
-        record.outline.remap_files(&map);
+        Arc::make_mut(&mut record.outline).remap_files(&map);
         remap_diagnostics(&mut record.diagnostics, &map);
     }
     for record in outputs.values_mut() {
@@ -269,6 +270,10 @@ fn restore(
     state.files = recorded
         .into_iter()
         .map(|(path, (print, _))| (path, print))
+        .collect();
+    state.times = stamps
+        .iter()
+        .map(|(path, (_, stamp))| (path.clone(), Some(stamp.modified_time())))
         .collect();
     state.stamps = stamps;
     state.reads_since = reads_since;

@@ -41,6 +41,7 @@ use crate::fingerprint::{self, Fingerprinter, Stamp};
 use crate::parse;
 use crate::placements::{self, Catalog};
 use crate::publish::search::{IndexFile, TermTable};
+use crate::publish::sitemap::{self, KnownTimes};
 use crate::publish::{self, PageDigest, llms};
 use crate::render::{self, Sink, theme::Theme};
 use crate::resolve::{self, Fact, Outline, Page, PageInput, Resolution, Site};
@@ -157,7 +158,7 @@ pub(super) struct PageRecord {
     pub(super) file: FileId,
     /// Every file the parse read, with its fingerprint then.
     pub(super) files: Vec<(PathBuf, u64)>,
-    pub(super) outline: Outline,
+    pub(super) outline: Arc<Outline>,
     pub(super) diagnostics: Vec<Diagnostic>,
     /// The lookups the last resolution of this document made; `None` until resolved.
     pub(super) facts: Option<Vec<Fact>>,
@@ -173,10 +174,14 @@ pub struct BuildState {
     pub(super) stamps: HashMap<PathBuf, (u64, Stamp)>,
     /// No file this state describes was read before this time.
     pub(super) reads_since: SystemTime,
+    /// Files' modification times, for the sitemap; forgotten when a file may change.
+    pub(super) times: KnownTimes,
     /// Page records by source path relative to the source folder.
     pub(super) pages: HashMap<String, PageRecord>,
     /// Parsed (unresolved) documents, kept only when [`BuildState::keep_documents`].
     documents: HashMap<String, Document>,
+    /// The book's files as the last build listed them.
+    discovered: Option<sources::Sources>,
     /// What the output folder holds, by output path.
     pub(super) outputs: BTreeMap<String, OutputRecord>,
     /// The folder `outputs` describes.
@@ -203,8 +208,10 @@ impl Default for BuildState {
             files: HashMap::new(),
             stamps: HashMap::new(),
             reads_since: SystemTime::now(),
+            times: KnownTimes::new(),
             pages: HashMap::new(),
             documents: HashMap::new(),
+            discovered: None,
             outputs: BTreeMap::new(),
             output_dir: None,
             shape: 0,
@@ -329,7 +336,7 @@ impl BuildState {
         }
         let mut diagnostics = Vec::new();
 
-        let discovered = sources::discover(&config)?;
+        let discovered = self.discover(&config, &changes)?;
         let book_toml = self
             .sources
             .get(FileId(0))
@@ -453,14 +460,38 @@ impl BuildState {
         super::register_config_file(config, &self.sources);
         self.files.clear();
         self.stamps.clear();
+        self.times.clear();
         self.pages.clear();
         self.documents.clear();
+        self.discovered = None;
         self.theme = None;
+    }
+
+    /// The book's pages and static files: as the last build listed them when every
+    /// change is an edit of a file already listed (the usual save in `serve`), else
+    /// listed again.
+    fn discover(
+        &mut self,
+        config: &Config,
+        changes: &Changes,
+    ) -> Result<sources::Sources, sources::SourcesError> {
+        if let (Changes::Paths(paths), Some(listed)) = (changes, &self.discovered)
+            && listed.still_lists(&config.source_dir(), paths.iter())
+        {
+            return Ok(listed.clone());
+        }
+        let discovered = sources::discover(config)?;
+        self.discovered = Some(discovered.clone());
+        Ok(discovered)
     }
 
     /// Re-fingerprints the recorded files that may have changed; the source map forgets
     /// the ones that did, so the pages that read them read them anew.
     fn refresh_files(&mut self, changes: &Changes) {
+        match changes {
+            Changes::Unknown => self.times.clear(),
+            Changes::Paths(paths) => self.times.retain(|path, _| !paths.contains(path)),
+        }
         let suspects: Vec<PathBuf> = self
             .files
             .keys()
@@ -556,7 +587,7 @@ impl BuildState {
                         (path.clone(), print)
                     })
                     .collect();
-                let outline = Outline::of(&page.document);
+                let outline = Arc::new(Outline::of(&page.document));
                 (page, files, outline)
             })
             .collect();
@@ -900,6 +931,7 @@ impl BuildState {
             .filter_map(|record| record.digest.as_mut());
         in_use.extend(recorded.map(|digest| &mut digest.terms));
         self.terms.compact(in_use);
+        self.learn_times(made.site);
 
         let empty = PageDigest::default();
         let digests: Vec<&PageDigest> = made
@@ -923,8 +955,9 @@ impl BuildState {
         // that a page edit in `serve` waits for too.
         let ((files, found), index) = rayon::join(
             || {
-                let sources = &self.sources;
-                publish::publish(made.config, made.site, &digests, &taken, catalog, sources)
+                let (sources, times) = (&self.sources, &self.times);
+                let site = made.site;
+                publish::publish(made.config, site, &digests, &taken, catalog, sources, times)
             },
             || publish::search_index(made.site, &digests, &self.terms, &is_current),
         );
@@ -933,6 +966,21 @@ impl BuildState {
         let of_publish = |path: &str| Producer::of_publish_file(path, &fixed);
         made.add_index(index, &of_publish, planned, producers);
         made.add_all(files, of_publish, planned, producers);
+    }
+
+    /// Looks up the modification times of the pages' files not known yet.
+    fn learn_times(&mut self, site: &Site) {
+        let unknown: BTreeSet<&PathBuf> = site
+            .pages
+            .iter()
+            .flat_map(|page| &page.dependencies)
+            .filter(|path| !self.times.contains_key(*path))
+            .collect();
+        let learned: Vec<(PathBuf, Option<SystemTime>)> = unknown
+            .into_par_iter()
+            .map(|path| (path.clone(), sitemap::modification_time(path)))
+            .collect();
+        self.times.extend(learned);
     }
 
     /// Every page's problems: the parser's from its record, the resolver's and the

@@ -90,7 +90,8 @@ pub fn search_index(
 /// The other publishing files of `site`, whose pages' digests are `digests` (in page
 /// order), and the problems found (bad redirects). `taken` holds every other output
 /// path of the site, which a redirect must not replace; `sources` holds `book.toml` as
-/// file 0, for pointing at its lines.
+/// file 0, for pointing at its lines; `times` the source files' modification times the
+/// build already knows.
 pub fn publish(
     config: &Config,
     site: &Site,
@@ -98,6 +99,7 @@ pub fn publish(
     taken: &BTreeSet<String>,
     catalog: &Catalog,
     sources: &SourceMap,
+    times: &sitemap::KnownTimes,
 ) -> (Vec<OutputFile>, Vec<Diagnostic>) {
     let started = Instant::now();
     let mut files = Vec::new();
@@ -109,7 +111,10 @@ pub fn publish(
     };
 
     let invite: Vec<sitemap::ExtraPage> = invite_page(config, catalog).into_iter().collect();
-    put("sitemap.xml", sitemap::sitemap(config, site, &invite));
+    put(
+        "sitemap.xml",
+        sitemap::sitemap(config, site, &invite, times),
+    );
     put("robots.txt", sitemap::robots(config));
 
     let book_toml = sources

@@ -6,6 +6,7 @@
 //! was last modified, so the file changes only when the sources do. `robots.txt`
 //! allows everything and names it.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -22,8 +23,12 @@ pub struct ExtraPage {
     pub sources: Vec<PathBuf>,
 }
 
-/// The sitemap's text: every page of `site` and the `extra` ones.
-pub fn sitemap(config: &Config, site: &Site, extra: &[ExtraPage]) -> String {
+/// Files' modification times known without asking the file system (`None`: missing).
+pub type KnownTimes = HashMap<PathBuf, Option<SystemTime>>;
+
+/// The sitemap's text: every page of `site` and the `extra` ones; the files' times are
+/// taken from `known` or else from the file system.
+pub fn sitemap(config: &Config, site: &Site, extra: &[ExtraPage], known: &KnownTimes) -> String {
     let base = site_address(config);
     let made_from_sources = site
         .pages
@@ -33,10 +38,16 @@ pub fn sitemap(config: &Config, site: &Site, extra: &[ExtraPage]) -> String {
         .iter()
         .map(|page| (page.output.as_str(), page.sources.as_slice()));
     let listed: Vec<(&str, &[PathBuf])> = made_from_sources.chain(others).collect();
-    // One `stat` per source file: in parallel, since a large site has many.
+    // One `stat` per source file not known: in parallel, since a large site has many.
     let mut pages: Vec<(&str, Option<String>)> = listed
         .into_par_iter()
-        .map(|(output, sources)| (output, newest_modification(sources).map(w3c_datetime)))
+        .map(|(output, sources)| {
+            let newest = sources
+                .iter()
+                .filter_map(|path| modified(path, known))
+                .max();
+            (output, newest.map(w3c_datetime))
+        })
         .collect();
     pages.sort();
 
@@ -80,11 +91,15 @@ fn site_address(config: &Config) -> String {
     }
 }
 
-fn newest_modification(paths: &[PathBuf]) -> Option<SystemTime> {
-    paths.iter().filter_map(|path| modified(path)).max()
+fn modified(path: &Path, known: &KnownTimes) -> Option<SystemTime> {
+    match known.get(path) {
+        Some(time) => *time,
+        None => modification_time(path),
+    }
 }
 
-fn modified(path: &Path) -> Option<SystemTime> {
+/// The file's modification time; `None` when it is missing.
+pub fn modification_time(path: &Path) -> Option<SystemTime> {
     std::fs::metadata(path)
         .and_then(|meta| meta.modified())
         .ok()

@@ -20,6 +20,7 @@ pub mod urls;
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -146,7 +147,8 @@ impl Outline {
 pub struct PageInput {
     pub source: PageSource,
     pub file: FileId,
-    pub outline: Outline,
+    /// Shared with the build's record of the page: the index is made every build.
+    pub outline: Arc<Outline>,
     /// The parsed document, for a page this build resolves and renders.
     pub document: Option<Document>,
     pub dependencies: Vec<PathBuf>,
@@ -157,7 +159,7 @@ pub struct PageInput {
 impl From<ParsedPage> for PageInput {
     fn from(parsed: ParsedPage) -> Self {
         PageInput {
-            outline: Outline::of(&parsed.document),
+            outline: Arc::new(Outline::of(&parsed.document)),
             source: parsed.source,
             file: parsed.file,
             document: Some(parsed.document),
@@ -178,7 +180,7 @@ pub struct Page {
     pub output: String,
     pub title: String,
     pub description: Option<String>,
-    pub outline: Outline,
+    pub outline: Arc<Outline>,
     /// The document, once resolved; `None` for a page this build keeps from the last one.
     pub document: Option<Document>,
     pub dependencies: Vec<PathBuf>,
