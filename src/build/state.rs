@@ -40,7 +40,7 @@ use crate::doc::{Document, FileId};
 use crate::fingerprint::{self, Fingerprinter, Stamp};
 use crate::parse;
 use crate::placements::{self, Catalog};
-use crate::publish::search::{IndexFile, TermTable};
+use crate::publish::search::{IndexFile, PostingsMemo, TermTable};
 use crate::publish::sitemap::{self, KnownTimes};
 use crate::publish::{self, PageDigest, llms};
 use crate::render::{self, Sink, theme::Theme};
@@ -192,6 +192,9 @@ pub struct BuildState {
     pub(super) frame_prints: HashMap<String, u64>,
     /// The search index's terms, by the numbers the pages' digests use.
     pub(super) terms: TermTable,
+    /// The last index's postings, while documents are kept (`serve`); dropped by a build
+    /// that is not written, whose digests the next build does not keep.
+    postings: Option<PostingsMemo>,
     theme: Option<(Theme, u64)>,
     /// Documents stay in memory between builds (`serve`); else pages that must be
     /// rendered again but did not change are parsed again.
@@ -217,6 +220,7 @@ impl Default for BuildState {
             shape: 0,
             frame_prints: HashMap::new(),
             terms: TermTable::default(),
+            postings: None,
             theme: None,
             keep_documents: false,
             pending: None,
@@ -279,6 +283,9 @@ impl BuildState {
         }
         if !self.keep_documents {
             self.documents.clear();
+        }
+        if !report.written {
+            self.postings = None;
         }
         debug!(elapsed = ?plan.started.elapsed(), files_written = report.files_written, "written");
         report.elapsed = plan.started.elapsed();
@@ -934,21 +941,31 @@ impl BuildState {
         self.learn_times(made.site);
 
         let empty = PageDigest::default();
-        let digests: Vec<&PageDigest> = made
+        let indexed: Vec<(&PageDigest, bool)> = made
             .site
             .pages
             .iter()
             .map(|page| {
-                let fresh = match planned.get(&page.output) {
-                    Some(Planned::Fresh { digest, .. }) => digest.as_deref(),
-                    _ => None,
-                };
-                let recorded = || self.outputs.get(&page.output)?.digest.as_deref();
+                if let Some(Planned::Fresh {
+                    digest: Some(digest),
+                    ..
+                }) = planned.get(&page.output)
+                {
+                    return (&**digest, true);
+                }
                 // A kept page has a digest (see `can_keep_page`).
-                fresh.or_else(recorded).unwrap_or(&empty)
+                let recorded = self
+                    .outputs
+                    .get(&page.output)
+                    .and_then(|r| r.digest.as_deref());
+                (recorded.unwrap_or(&empty), false)
             })
             .collect();
+        let digests: Vec<&PageDigest> = indexed.iter().map(|(digest, _)| *digest).collect();
         let taken = publish::taken_paths(planned.keys().map(String::as_str));
+        let mut memo = self
+            .keep_documents
+            .then(|| self.postings.take().unwrap_or_default());
         // Kept as pages are: in place, or hard-linked into a staging folder.
         let is_current = |path: &str, key: u64| self.can_keep(path, Some(key));
         // Side by side: the index is most of this stage, the rest a few milliseconds
@@ -959,8 +976,12 @@ impl BuildState {
                 let site = made.site;
                 publish::publish(made.config, site, &digests, &taken, catalog, sources, times)
             },
-            || publish::search_index(made.site, &digests, &self.terms, &is_current),
+            || {
+                let terms = &self.terms;
+                publish::search_index(made.site, &indexed, terms, memo.as_mut(), &is_current)
+            },
         );
+        self.postings = memo;
         diagnostics.extend(found);
         let fixed = publish::taken_paths(std::iter::empty());
         let of_publish = |path: &str| Producer::of_publish_file(path, &fixed);

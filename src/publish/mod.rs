@@ -56,13 +56,14 @@ impl PageDigest {
     }
 }
 
-/// The search index of `site`, whose pages' digests are `digests` (in page order,
-/// their terms numbered by `terms`). Files whose path and key `is_current` accepts come
-/// without text (see [`search::build_index`]).
+/// The search index of `site`, whose pages' digests are `digests` (in page order, with
+/// whether this build made each; their terms numbered by `terms`). Files whose path and
+/// key `is_current` accepts come without text (see [`search::build_index`]).
 pub fn search_index(
     site: &Site,
-    digests: &[&PageDigest],
+    digests: &[(&PageDigest, bool)],
     terms: &search::TermTable,
+    memo: Option<&mut search::PostingsMemo>,
     is_current: &(dyn Fn(&str, u64) -> bool + Sync),
 ) -> Vec<search::IndexFile> {
     let started = Instant::now();
@@ -70,7 +71,7 @@ pub fn search_index(
         .pages
         .iter()
         .zip(digests)
-        .map(|(page, digest)| search::IndexedPage {
+        .map(|(page, (digest, fresh))| search::IndexedPage {
             output: &page.output,
             title: &page.title,
             sections: &digest.sections,
@@ -80,9 +81,10 @@ pub fn search_index(
                 // Numbered by the build before it publishes; never reached.
                 search::SectionTerms::Words(_) => &[],
             },
+            fresh: *fresh,
         })
         .collect();
-    let (index, stats) = search::build_index(&indexed, terms, is_current);
+    let (index, stats) = search::build_index(&indexed, terms, memo, is_current);
     debug!(?stats, elapsed = ?started.elapsed(), "search index");
     index
 }

@@ -252,6 +252,9 @@ pub struct TermTable {
     /// The live terms the last [`TermTable::compact`] counted.
     #[serde(skip)]
     live: usize,
+    /// How many times [`TermTable::compact`] has renumbered the terms.
+    #[serde(skip)]
+    renumberings: u64,
 }
 
 impl TermTable {
@@ -311,6 +314,7 @@ impl TermTable {
         }
         self.numbers = kept.iter().cloned().zip(0u32..).collect();
         self.terms = kept;
+        self.renumberings += 1;
 
         for terms in digests {
             if let SectionTerms::Numbered(sections) = terms {
@@ -365,6 +369,8 @@ pub struct IndexedPage<'a> {
     pub sections_print: u64,
     /// One list per section; empty when the page's terms are unknown.
     pub terms: &'a [Vec<(u32, u8)>],
+    /// Made by this build; else as the last build indexed it.
+    pub fresh: bool,
 }
 
 /// Builds every file of the search index for `pages`, in page order; their terms are
@@ -374,6 +380,7 @@ pub struct IndexedPage<'a> {
 pub fn build_index(
     pages: &[IndexedPage<'_>],
     table: &TermTable,
+    memo: Option<&mut PostingsMemo>,
     is_current: &(dyn Fn(&str, u64) -> bool + Sync),
 ) -> (Vec<IndexFile>, IndexStats) {
     let sections: Vec<SectionOf> = pages
@@ -384,7 +391,11 @@ pub fn build_index(
         })
         .collect();
 
-    let shards = cut_into_shards(&gather_postings(pages, table));
+    let entries = match memo {
+        Some(memo) => memo.entries(pages, table),
+        None => encode_all(&gather_postings(pages, table)),
+    };
+    let shards = cut_into_shards(entries);
 
     let make = |kind: &str, number: usize, print: u64, json: &dyn Fn() -> String| {
         let path = format!("search/{kind}/{number}.js");
@@ -757,6 +768,114 @@ impl Posting {
     }
 }
 
+/// The postings of the last index made, kept between the builds of one `serve` session.
+/// An edit that leaves every page with as many sections as before (most edits) moves
+/// no section's number: the postings of the pages it changed are taken out and put in
+/// again, and only the terms whose postings changed are encoded again. The transpose
+/// of the whole site was most of a page edit's rebuild.
+#[derive(Debug, Default)]
+pub struct PostingsMemo {
+    /// Each page's output path and number of sections, in site order.
+    layout: Vec<(String, usize)>,
+    /// The [`TermTable::renumberings`] the term numbers below belong to.
+    renumberings: u64,
+    /// Postings by term number, in section order.
+    postings: Vec<Vec<Posting>>,
+    /// Encoded postings by term number; `None` once they change.
+    encoded: Vec<Option<String>>,
+}
+
+impl PostingsMemo {
+    /// Every used term of `pages` with its encoded postings, sorted by term.
+    fn entries(&mut self, pages: &[IndexedPage<'_>], table: &TermTable) -> Vec<(String, String)> {
+        let fresh: Vec<usize> = (0..pages.len()).filter(|page| pages[*page].fresh).collect();
+        let same_layout = self.renumberings == table.renumberings
+            && self.layout.len() == pages.len()
+            && (self.layout.iter().zip(pages)).all(|((output, count), page)| {
+                output == page.output && *count == page.sections.len()
+            });
+        // Past a few pages, taking each out of every term costs more than starting over.
+        if same_layout && fresh.len() * 8 <= pages.len() {
+            self.update(pages, &fresh, table.len());
+        } else {
+            self.fill(pages, table);
+        }
+
+        let (postings, encoded) = (&self.postings, &mut self.encoded);
+        encoded
+            .par_iter_mut()
+            .zip(postings)
+            .filter(|(encoded, postings)| encoded.is_none() && !postings.is_empty())
+            .for_each(|(encoded, postings)| *encoded = Some(encode_postings(postings)));
+        let mut entries: Vec<(String, String)> = (0..table.len())
+            .filter_map(|term| {
+                let encoded = self.encoded[term].as_ref()?;
+                Some((table.term(term as u32).to_string(), encoded.clone()))
+            })
+            .collect();
+        entries.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        entries
+    }
+
+    fn fill(&mut self, pages: &[IndexedPage<'_>], table: &TermTable) {
+        let count = table.len();
+        let mut sizes = vec![0usize; count];
+        for_each_posting(pages, |term, _| {
+            if term < count {
+                sizes[term] += 1;
+            }
+        });
+        self.postings = sizes.into_iter().map(Vec::with_capacity).collect();
+        for_each_posting(pages, |term, posting| {
+            if term < count {
+                self.postings[term].push(posting);
+            }
+        });
+        self.encoded = vec![None; count];
+        self.layout = pages
+            .iter()
+            .map(|page| (page.output.to_string(), page.sections.len()))
+            .collect();
+        self.renumberings = table.renumberings;
+    }
+
+    /// Takes the postings of the `fresh` pages out and puts this build's in.
+    fn update(&mut self, pages: &[IndexedPage<'_>], fresh: &[usize], terms: usize) {
+        self.postings.resize_with(terms, Vec::new);
+        self.encoded.resize(terms, None);
+        let mut starts = Vec::with_capacity(pages.len());
+        let mut next = 0u32;
+        for page in pages {
+            starts.push(next);
+            next = next.saturating_add(page.sections.len() as u32);
+        }
+
+        for &page in fresh {
+            let first = starts[page];
+            let end = first.saturating_add(pages[page].sections.len() as u32);
+            for (list, encoded) in self.postings.iter_mut().zip(&mut self.encoded) {
+                let from = list.partition_point(|posting| posting.section() < first);
+                let to = list.partition_point(|posting| posting.section() < end);
+                if from < to {
+                    list.drain(from..to);
+                    *encoded = None;
+                }
+            }
+            let sections = pages[page].terms.iter().take(pages[page].sections.len());
+            for (section, terms) in (first..).zip(sections) {
+                for &(term, weight) in terms {
+                    let Some(list) = self.postings.get_mut(term as usize) else {
+                        continue;
+                    };
+                    let at = list.partition_point(|posting| posting.section() < section);
+                    list.insert(at, Posting::new(section, weight));
+                    self.encoded[term as usize] = None;
+                }
+            }
+        }
+    }
+}
+
 /// The postings of every used term, in one array; `terms` are sorted and say where
 /// theirs are.
 struct Postings<'t> {
@@ -846,18 +965,22 @@ type Shard = (String, Vec<(String, String)>);
 /// Puts every term in one shard, split by the terms' first character when too big,
 /// then by the next, and so on (see [`split_shard`]). Sorted by prefix; a small site
 /// gets a single shard with the empty prefix.
-fn cut_into_shards(postings: &Postings<'_>) -> Vec<Shard> {
-    let terms = postings
+fn cut_into_shards(entries: Vec<(String, String)>) -> Vec<Shard> {
+    let mut shards = split_shard(String::new(), entries);
+    shards.sort_by(|a, b| a.0.cmp(&b.0));
+    shards
+}
+
+/// Every used term with its encoded postings, sorted by term.
+fn encode_all(postings: &Postings<'_>) -> Vec<(String, String)> {
+    postings
         .terms
         .par_iter()
         .map(|(term, range)| {
             let encoded = encode_postings(&postings.postings[range.clone()]);
             (term.to_string(), encoded)
         })
-        .collect();
-    let mut shards = split_shard(String::new(), terms);
-    shards.sort_by(|a, b| a.0.cmp(&b.0));
-    shards
+        .collect()
 }
 
 fn entry_bytes(terms: &[(String, String)]) -> usize {
@@ -1085,9 +1208,10 @@ mod tests {
                 sections: list,
                 sections_print: fingerprint::of(sections),
                 terms,
+                fresh: false,
             })
             .collect();
-        build_index(&pages, table, is_current).0
+        build_index(&pages, table, None, is_current).0
     }
 
     #[test]
@@ -1147,6 +1271,100 @@ mod tests {
             manifest(&after),
             "the manifest's hash changes"
         );
+    }
+
+    /// A small random site: pages of 1-4 sections, each holding some of 40 terms.
+    struct RandomSite {
+        seed: u64,
+        table: TermTable,
+        pages: Vec<(String, SectionList, Vec<Vec<(u32, u8)>>)>,
+    }
+
+    impl RandomSite {
+        fn new(pages: usize) -> Self {
+            let mut table = TermTable::default();
+            for term in 0..40 {
+                table.number(format!("term{term}"));
+            }
+            let mut site = RandomSite {
+                seed: 7,
+                table,
+                pages: Vec::new(),
+            };
+            for page in 0..pages {
+                let sections = site.next(4) + 1;
+                let entry = site.page(format!("p{page}.html"), sections);
+                site.pages.push(entry);
+            }
+            site
+        }
+
+        fn next(&mut self, below: u64) -> usize {
+            self.seed = self
+                .seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((self.seed >> 33) % below) as usize
+        }
+
+        fn page(
+            &mut self,
+            output: String,
+            sections: usize,
+        ) -> (String, SectionList, Vec<Vec<(u32, u8)>>) {
+            let results = vec![ResultSection::default(); sections];
+            let terms = (0..sections)
+                .map(|_| {
+                    let mut terms = Vec::new();
+                    for term in 0..40 {
+                        if self.next(4) == 0 {
+                            terms.push((term, self.next(15) as u8 + 1));
+                        }
+                    }
+                    // Sections list their terms in no particular order.
+                    terms.reverse();
+                    terms
+                })
+                .collect();
+            (output, SectionList::new(results), terms)
+        }
+
+        fn entries(
+            &self,
+            fresh: &[usize],
+            memo: Option<&mut PostingsMemo>,
+        ) -> Vec<(String, String)> {
+            let pages: Vec<IndexedPage<'_>> = (self.pages.iter().enumerate())
+                .map(|(number, (output, sections, terms))| IndexedPage {
+                    output,
+                    title: output,
+                    sections,
+                    sections_print: 0,
+                    terms,
+                    fresh: fresh.contains(&number),
+                })
+                .collect();
+            match memo {
+                Some(memo) => memo.entries(&pages, &self.table),
+                None => encode_all(&gather_postings(&pages, &self.table)),
+            }
+        }
+    }
+
+    #[test]
+    fn postings_kept_between_builds_are_those_made_from_scratch() {
+        let mut site = RandomSite::new(60);
+        let mut memo = PostingsMemo::default();
+        assert_eq!(site.entries(&[], Some(&mut memo)), site.entries(&[], None));
+
+        for round in 0..30 {
+            // Edits that keep each page's sections, then one that adds a section.
+            let page = site.next(60);
+            let sections = site.pages[page].1.len() + usize::from(round % 10 == 9);
+            site.pages[page] = site.page(format!("p{page}.html"), sections);
+            let kept = site.entries(&[page], Some(&mut memo));
+            assert_eq!(kept, site.entries(&[page], None), "round {round}");
+        }
     }
 
     #[test]
