@@ -387,6 +387,22 @@ fn wait_for_event(port: u16, name: &str) -> String {
 }
 
 #[test]
+fn an_output_folder_deleted_while_serving_is_written_whole_at_the_next_edit() {
+    let book = example_book();
+    let server = Server::start(&book);
+    let start = server.rebuilds();
+
+    std::fs::remove_dir_all(book.path().join("public")).unwrap();
+    book.write("content/other.md", "# Other\n\nWritten again.\n");
+    server.wait_for_rebuilds(start + 1);
+    server.settle();
+
+    let now = snapshot(&book);
+    assert!(now.contains_key("guide.html"), "an unchanged page is back");
+    check_against_clean_build(&book, &server, &now);
+}
+
+#[test]
 fn a_broken_page_shows_problems_and_keeps_the_last_good_page() {
     let book = example_book();
     let server = Server::start(&book);

@@ -43,6 +43,9 @@ pub(crate) struct OutputRecord {
     pub(super) placements: PlacementUse,
     /// What the publish stage needs of the page's document, for builds that keep it.
     pub(super) digest: Option<Box<PageDigest>>,
+    /// Seen on disk as recorded by this process: it wrote the file, or looked.
+    #[serde(skip)]
+    pub(super) checked: bool,
 }
 
 /// The bytes of a file this build made, or where they went.
@@ -117,6 +120,9 @@ impl BuildState {
     }
 
     fn on_disk_as_recorded(&self, output: &str, record: &OutputRecord) -> bool {
+        if self.trust_checked_outputs && self.output_marked && record.checked {
+            return true;
+        }
         let Some(dir) = self.output_dir.as_deref() else {
             return false;
         };
@@ -285,6 +291,12 @@ fn update_records(
     records: &mut BTreeMap<String, OutputRecord>,
 ) {
     records.retain(|path, _| planned.contains_key(path));
+    // A file is kept after a look at it (or because an earlier look can be trusted).
+    for (path, plan) in &planned {
+        if let (Planned::Kept, Some(record)) = (plan, records.get_mut(path)) {
+            record.checked = true;
+        }
+    }
     let fresh: Vec<(String, OutputRecord)> = planned
         .into_par_iter()
         .filter_map(|(path, plan)| {
@@ -309,6 +321,7 @@ fn update_records(
                         assets,
                         placements,
                         digest,
+                        checked: true,
                     }
                 }
                 Planned::Copy { key, .. } => {
@@ -322,6 +335,7 @@ fn update_records(
                         assets: Vec::new(),
                         placements: PlacementUse::default(),
                         digest: None,
+                        checked: true,
                     }
                 }
             };

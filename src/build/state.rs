@@ -199,6 +199,12 @@ pub struct BuildState {
     /// Documents stay in memory between builds (`serve`); else pages that must be
     /// rendered again but did not change are parsed again.
     pub keep_documents: bool,
+    /// Output files this process wrote or looked at are taken to be as recorded without
+    /// a new look, while the output folder is there (`serve`: nobody else writes its
+    /// output, and a page edit otherwise looked at every file of the site).
+    pub trust_checked_outputs: bool,
+    /// The output folder holds loopbook's marker, as the current build found it.
+    pub(super) output_marked: bool,
     /// Changes found while loading the state (from the cache file), for the next build.
     pub(super) pending: Option<Changes>,
 }
@@ -223,6 +229,8 @@ impl Default for BuildState {
             postings: None,
             theme: None,
             keep_documents: false,
+            trust_checked_outputs: false,
+            output_marked: false,
             pending: None,
         }
     }
@@ -344,6 +352,8 @@ impl BuildState {
         let mut diagnostics = Vec::new();
 
         let discovered = self.discover(&config, &changes)?;
+        self.output_marked = (self.output_dir.as_deref())
+            .is_some_and(|output| output.join(crate::write::MARKER).is_file());
         let book_toml = self
             .sources
             .get(FileId(0))

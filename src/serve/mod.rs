@@ -83,6 +83,7 @@ pub fn serve(options: &ServeOptions) -> Result<(), ServeError> {
 
     let mut state = build::cache::load(&config).unwrap_or_default();
     state.keep_documents = true;
+    state.trust_checked_outputs = true;
     let changes = state.take_pending_changes();
     let report = state.rebuild(&options.build, &changes, &())?;
     print_report(&report, options.color, "Built");
