@@ -289,45 +289,32 @@ fn each_kind_of_edit_serves_what_a_clean_build_writes_and_rewrites_only_what_cha
             "search/t/0.js",
         ],
     );
+    // Folder navigation lists a page in every sidebar (the search page's too); the
+    // sitemap, llms.txt and the search index list it.
+    let listing_pages = [
+        "guide.html",
+        "index.html",
+        "other.html",
+        "placement.html",
+        "llms.txt",
+        "sitemap.xml",
+        "search/index.html",
+        "search/d/0.js",
+        "search/manifest.js",
+        "search/t/0.js",
+    ];
     edit(
         "a new page",
         &|| {
             book.write("content/zebra.md", "# Zebra\n\nStripes.\n");
         },
-        // Folder navigation lists it in every sidebar (the search page's too); the
-        // sitemap, llms.txt and the search index list it.
-        &[
-            "guide.html",
-            "index.html",
-            "other.html",
-            "placement.html",
-            "zebra.html",
-            "zebra.md",
-            "llms.txt",
-            "sitemap.xml",
-            "search/index.html",
-            "search/d/0.js",
-            "search/manifest.js",
-            "search/t/0.js",
-        ],
+        &[&listing_pages[..], &["zebra.html", "zebra.md"]].concat(),
     );
     edit(
         "a page removed",
         &|| std::fs::remove_file(book.path().join("content/zebra.md")).unwrap(),
-        // The same files but the page's own two, which are gone (the clean build
-        // compared with has neither).
-        &[
-            "guide.html",
-            "index.html",
-            "other.html",
-            "placement.html",
-            "llms.txt",
-            "sitemap.xml",
-            "search/index.html",
-            "search/d/0.js",
-            "search/manifest.js",
-            "search/t/0.js",
-        ],
+        // The page's own two files are gone, as from the clean build compared with.
+        &listing_pages,
     );
 }
 

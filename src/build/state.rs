@@ -4,20 +4,27 @@
 //! its parse read (source, includes, literal includes, each with its fingerprint), the
 //! site-wide [`Fact`]s its resolution looked up (labels, page titles and URLs, images,
 //! the navigation, placements), its [`Frame`](crate::render::Frame) (sidebar,
-//! previous/next, where it sits), the configuration and the theme. Their fingerprints combine into the page's
-//! key; a page whose key is the one recorded for the file on disk is kept as it is,
-//! any other page is parsed if needed, resolved and rendered again. Outputs nobody keys
-//! (the 404 page, theme assets, samples, the invite page) are made again every build and
-//! rewritten only when their bytes differ. When in doubt, a page is rendered: a missing record, a changed
-//! configuration or an output file that is not the one recorded all count as doubt.
+//! previous/next, where it sits), the configuration and the theme. Their fingerprints
+//! combine into the page's key; a page whose key is the one recorded for the file on
+//! disk is kept as it is, any other page is parsed if needed, resolved and rendered
+//! again. Outputs nobody keys (the 404 page, theme assets, samples, the invite page) are
+//! made again every build and rewritten only when their bytes differ. When in doubt, a
+//! page is rendered: a missing record, a changed configuration or an output file that
+//! is not the one recorded all count as doubt.
+//!
+//! A state that lives across builds (`serve`) also keeps the book's file listing, the
+//! search index's postings and what it saw of the output folder, so that a save costs
+//! in proportion to what it changed. Shortcoming: with
+//! [`BuildState::trust_checked_outputs`], an output file edited by hand while `serve`
+//! runs is not noticed until its page changes (a deleted output folder is).
 //!
 //! Steps of [`BuildState::rebuild`]: load the configuration (a different one starts
-//! from nothing); re-fingerprint the files that may have changed; reload the theme if
-//! one of its files did; load the placements; parse the pages whose files changed;
-//! index the site from every page's outline; compute each page's frame and key; resolve
-//! and render the pages whose key changed; make the site-wide files, each output path
-//! claimed by its one producer (the `producers` module); then write (the `outputs`
-//! module), keeping everything else.
+//! from nothing); list the book's files; re-fingerprint the files that may have
+//! changed; reload the theme if one of its files did; load the placements; parse the
+//! pages whose files changed; index the site from every page's outline; compute each
+//! page's frame and key; resolve and render the pages whose key changed; make the
+//! site-wide files, each output path claimed by its one producer (the `producers`
+//! module); then write (the `outputs` module), keeping everything else.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
