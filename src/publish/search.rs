@@ -376,7 +376,8 @@ pub struct IndexedPage<'a> {
 /// Builds every file of the search index for `pages`, in page order; their terms are
 /// numbers of `table`. A file whose path and key `is_current` accepts is left without
 /// text: an edit touches a few shards and chunks, and making all of them again was
-/// the largest part of an incremental build.
+/// the largest part of an incremental build. With a `memo` of the last build's
+/// postings, only the `fresh` pages' postings are gathered again (see [`PostingsMemo`]).
 pub fn build_index(
     pages: &[IndexedPage<'_>],
     table: &TermTable,
@@ -1273,11 +1274,14 @@ mod tests {
         );
     }
 
+    /// A page of [`RandomSite`]: its output path, sections and numbered terms.
+    type RandomPage = (String, SectionList, Vec<Vec<(u32, u8)>>);
+
     /// A small random site: pages of 1-4 sections, each holding some of 40 terms.
     struct RandomSite {
         seed: u64,
         table: TermTable,
-        pages: Vec<(String, SectionList, Vec<Vec<(u32, u8)>>)>,
+        pages: Vec<RandomPage>,
     }
 
     impl RandomSite {
@@ -1307,11 +1311,7 @@ mod tests {
             ((self.seed >> 33) % below) as usize
         }
 
-        fn page(
-            &mut self,
-            output: String,
-            sections: usize,
-        ) -> (String, SectionList, Vec<Vec<(u32, u8)>>) {
+        fn page(&mut self, output: String, sections: usize) -> RandomPage {
             let results = vec![ResultSection::default(); sections];
             let terms = (0..sections)
                 .map(|_| {
