@@ -39,7 +39,7 @@ impl Location {
 }
 
 /// A parsed page or included fragment.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Hash)]
 pub struct Document {
     /// Title from front matter or metadata; when `None` the first heading is the title.
     pub title: Option<String>,
@@ -74,7 +74,7 @@ impl Document {
 }
 
 /// Block-level content.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub enum Block {
     Paragraph(Vec<Inline>),
     Heading(Heading),
@@ -117,7 +117,7 @@ pub enum Block {
 
 /// A placement's snippet as the reader sees it: code to copy, with the site id kept
 /// apart so the reader's own id can replace it, and a link to the live sample.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Hash)]
 pub struct Snippet {
     pub placement: String,
     pub variant: Option<String>,
@@ -138,7 +138,7 @@ impl Snippet {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub enum SnippetPart {
     Text(String),
     /// Where the site id stands, holding the configured one.
@@ -153,7 +153,7 @@ impl SnippetPart {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct Heading {
     /// 1 for the page title, 2 for its sections, … (at most 6 when rendered).
     pub level: u8,
@@ -167,7 +167,7 @@ pub struct Heading {
     pub location: Location,
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Hash)]
 pub struct CodeBlock {
     /// Language name as written in the source (`js`, `html+php`, …); `None` for plain text.
     pub language: Option<String>,
@@ -184,7 +184,7 @@ pub struct CodeBlock {
     pub location: Location,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct List {
     /// `Some(start)` for an ordered list.
     pub start: Option<u64>,
@@ -193,27 +193,27 @@ pub struct List {
     pub items: Vec<ListItem>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Hash)]
 pub struct ListItem {
     /// `Some` for a task-list item.
     pub checked: Option<bool>,
     pub blocks: Vec<Block>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct DefinitionItem {
     pub term: Vec<Inline>,
     pub classifiers: Vec<Vec<Inline>>,
     pub definition: Vec<Block>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct Field {
     pub name: Vec<Inline>,
     pub body: Vec<Block>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
 pub enum Align {
     #[default]
     None,
@@ -222,7 +222,7 @@ pub enum Align {
     Right,
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Hash)]
 pub struct Table {
     pub caption: Option<Vec<Inline>>,
     /// Relative column widths when the source gives them.
@@ -233,12 +233,12 @@ pub struct Table {
     pub classes: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Hash)]
 pub struct TableRow {
     pub cells: Vec<TableCell>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct TableCell {
     pub blocks: Vec<Block>,
     pub colspan: u32,
@@ -255,7 +255,7 @@ impl TableCell {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct Admonition {
     /// `note`, `warning`, …, or `admonition` for a custom title.
     pub kind: String,
@@ -265,7 +265,7 @@ pub struct Admonition {
     pub classes: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Hash)]
 pub struct Image {
     pub src: String,
     pub alt: String,
@@ -280,14 +280,14 @@ pub struct Image {
     pub location: Location,
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Hash)]
 pub struct Figure {
     pub image: Image,
     pub caption: Vec<Inline>,
     pub legend: Vec<Block>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct Anchor {
     pub id: String,
     /// Labels defined here.
@@ -331,7 +331,7 @@ pub struct TocEntry {
 }
 
 /// A directive kept whole for a later stage.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Hash)]
 pub struct Directive {
     pub name: String,
     pub argument: String,
@@ -355,7 +355,7 @@ impl Directive {
 }
 
 /// Inline content.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub enum Inline {
     Text(String),
     Emphasis(Vec<Inline>),
@@ -387,7 +387,7 @@ pub enum Inline {
     },
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct Link {
     pub destination: LinkDestination,
     pub title: Option<String>,
@@ -400,7 +400,7 @@ pub struct Link {
     pub download: bool,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub enum LinkDestination {
     /// A URL used as written (absolute, `#fragment`, or a relative non-page path).
     Url(String),
@@ -417,7 +417,7 @@ pub enum LinkDestination {
     Fragment(String),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Copy)]
+#[derive(Debug, Clone, PartialEq, Eq, Copy, Hash)]
 pub enum ReferenceKind {
     /// A label (`ref`).
     Label,
@@ -425,7 +425,7 @@ pub enum ReferenceKind {
     Page,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct Reference {
     pub kind: ReferenceKind,
     /// Label name or document path as written.

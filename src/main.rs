@@ -142,6 +142,7 @@ fn main() -> ExitCode {
 
     let code = run(cli.command, &output);
     // Old outputs are deleted in the background while the summary prints.
+    loopbook::write::remove_spares();
     loopbook::write::wait_for_deletions();
     code
 }

@@ -63,6 +63,13 @@ pub struct Staging {
     /// the build is not committed, so a failed build leaves nothing behind.
     made_parents: Vec<PathBuf>,
     created: Mutex<HashSet<PathBuf>>,
+    /// Keep the output this commit replaces as the spare for the next staging folder.
+    recycle: bool,
+    /// The folder began as a spare: it holds an older site's files, overwritten or
+    /// linked over as this build makes its own, and the rest removed at the commit.
+    /// `touched` lists what this build put there.
+    reused: bool,
+    touched: Mutex<HashSet<String>>,
     written: AtomicUsize,
     unchanged: AtomicUsize,
     first_error: Mutex<Option<WriteError>>,
@@ -72,6 +79,21 @@ pub struct Staging {
 impl Staging {
     /// Checks the output folder and creates an empty staging folder beside it.
     pub fn begin(output: &Path, book_root: &Path) -> Result<Staging, WriteError> {
+        Self::open(output, book_root, false)
+    }
+
+    /// As [`Staging::begin`], for a process that replaces the whole output again and
+    /// again (`serve` after a template edit): the output this commit replaces is kept as
+    /// a spare, not deleted, and the next staging folder starts as that spare. Files
+    /// are then written over files of the same name instead of created: on ext4,
+    /// creating thousands of files right after thousands were deleted is slow (each
+    /// create looks through the recently freed inodes), and every whole-site rebuild
+    /// otherwise did both. [`remove_spares`] removes the spare.
+    pub fn begin_recycled(output: &Path, book_root: &Path) -> Result<Staging, WriteError> {
+        Self::open(output, book_root, true)
+    }
+
+    fn open(output: &Path, book_root: &Path, recycle: bool) -> Result<Staging, WriteError> {
         check_output_folder(output, book_root)?;
         let parent = output.parent().unwrap_or(Path::new(".")).to_path_buf();
         let made_parents: Vec<PathBuf> = parent
@@ -80,12 +102,18 @@ impl Staging {
             .map(Path::to_path_buf)
             .collect();
         fs::create_dir_all(&parent).map_err(io_error(&parent))?;
-        let name = output
+        let name: String = output
             .file_name()
             .map_or("public".into(), |n| n.to_string_lossy().into());
         let folder = parent.join(format!(".{name}.loopbook-staging-{}", std::process::id()));
         remove_if_present(&folder)?;
-        fs::create_dir_all(&folder).map_err(io_error(&folder))?;
+        let spare = spare_path(&parent, &name);
+        let reused = recycle && spare.is_dir() && fs::rename(&spare, &folder).is_ok();
+        if reused {
+            forget_spare(&spare);
+        } else {
+            fs::create_dir_all(&folder).map_err(io_error(&folder))?;
+        }
         Ok(Staging {
             output: output.to_path_buf(),
             folder,
@@ -93,6 +121,9 @@ impl Staging {
             name,
             made_parents,
             created: Mutex::new(HashSet::new()),
+            recycle,
+            reused,
+            touched: Mutex::new(HashSet::new()),
             written: AtomicUsize::new(0),
             unchanged: AtomicUsize::new(0),
             first_error: Mutex::new(None),
@@ -133,10 +164,48 @@ impl Staging {
     fn try_keep(&self, rel: &str) -> Result<(), WriteError> {
         let target = inside(&self.folder, rel)?;
         self.create_parent(&target)?;
+        self.touch(rel);
         let previous = self.output.join(rel);
-        fs::hard_link(&previous, &target).map_err(io_error(&previous))?;
+        self.link(&previous, &target).map_err(io_error(&previous))?;
         self.unchanged.fetch_add(1, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// Records that this build put `rel` in a reused folder, so the commit keeps it.
+    fn touch(&self, rel: &str) {
+        if self.reused {
+            lock(&self.touched).insert(rel.to_string());
+        }
+    }
+
+    /// Hard-links the previous output's file at `target`, in place of whatever a reused
+    /// folder holds there (often that very file, linked by the build before).
+    fn link(&self, previous: &Path, target: &Path) -> io::Result<()> {
+        if self.reused
+            && let Ok(existing) = fs::symlink_metadata(target)
+        {
+            if fs::metadata(previous).is_ok_and(|linked| same_file(&linked, &existing)) {
+                return Ok(());
+            }
+            remove_any(target, &existing)?;
+        }
+        fs::hard_link(previous, target)
+    }
+
+    /// Writes `contents` at `target`. In a reused folder a file already there is
+    /// written over, keeping its inode, unless it is also linked elsewhere (from the
+    /// live output, as a file an earlier build kept): that one is unlinked first, so
+    /// the live site never changes under its readers.
+    fn write_file(&self, target: &Path, contents: &[u8]) -> io::Result<()> {
+        if self.reused
+            && let Ok(existing) = fs::symlink_metadata(target)
+        {
+            if is_sole_link(&existing) {
+                return write_over(target, contents);
+            }
+            remove_any(target, &existing)?;
+        }
+        fs::write(target, contents)
     }
 
     fn create_parent(&self, target: &Path) -> Result<(), WriteError> {
@@ -147,6 +216,10 @@ impl Staging {
                 .unwrap_or_else(|p| p.into_inner())
                 .contains(folder);
             if !known {
+                if self.reused {
+                    // An older site may hold a file where this one has a folder.
+                    self.clear_file_ancestors(folder);
+                }
                 fs::create_dir_all(folder).map_err(io_error(folder))?;
                 self.created
                     .lock()
@@ -160,16 +233,61 @@ impl Staging {
     fn try_put(&self, rel: &str, contents: &[u8]) -> Result<(), WriteError> {
         let target = inside(&self.folder, rel)?;
         self.create_parent(&target)?;
+        self.touch(rel);
         let previous = self.output.join(rel);
         let unchanged = fs::metadata(&previous).is_ok_and(|m| m.len() == contents.len() as u64)
             && fs::read(&previous).is_ok_and(|old| old == contents);
         // A hard link keeps the previous file, and so its modification time.
-        if unchanged && fs::hard_link(&previous, &target).is_ok() {
+        if unchanged && self.link(&previous, &target).is_ok() {
             self.unchanged.fetch_add(1, Ordering::Relaxed);
             return Ok(());
         }
-        fs::write(&target, contents).map_err(io_error(&target))?;
+        self.write_file(&target, contents)
+            .map_err(io_error(&target))?;
         self.written.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Removes any file of a reused folder standing where `folder` or one of its
+    /// parents must be a folder.
+    fn clear_file_ancestors(&self, folder: &Path) {
+        for ancestor in folder.ancestors() {
+            if ancestor == self.folder || !ancestor.starts_with(&self.folder) {
+                break;
+            }
+            if fs::symlink_metadata(ancestor).is_ok_and(|meta| !meta.is_dir()) {
+                let _ = fs::remove_file(ancestor);
+            }
+        }
+    }
+
+    /// Removes from a reused folder every file this build did not put there, and the
+    /// folders left empty.
+    fn remove_untouched(&self) -> Result<(), WriteError> {
+        let touched = lock(&self.touched);
+        let mut folders = Vec::new();
+        for entry in walkdir::WalkDir::new(&self.folder).min_depth(1) {
+            let entry = entry.map_err(|error| {
+                let path = error.path().unwrap_or(&self.folder).to_path_buf();
+                io_error(&path)(io::Error::other(error))
+            })?;
+            if entry.file_type().is_dir() {
+                folders.push(entry.into_path());
+                continue;
+            }
+            let rel = entry
+                .path()
+                .strip_prefix(&self.folder)
+                .unwrap_or(entry.path());
+            let kept = rel.to_str().is_some_and(|rel| touched.contains(rel));
+            if !kept {
+                fs::remove_file(entry.path()).map_err(io_error(entry.path()))?;
+            }
+        }
+        // Deepest first; a folder that still holds something stays.
+        for folder in folders.iter().rev() {
+            let _ = fs::remove_dir(folder);
+        }
         Ok(())
     }
 
@@ -188,7 +306,20 @@ impl Staging {
         if let Some(error) = error {
             return Err(error);
         }
-        swap_in(&self.output, &self.folder, &self.parent, &self.name)?;
+        if self.reused {
+            self.remove_untouched()?;
+        }
+        let replaced = match self.recycle {
+            true => Replaced::KeptAsSpare,
+            false => Replaced::Deleted,
+        };
+        swap_in(
+            &self.output,
+            &self.folder,
+            &self.parent,
+            &self.name,
+            replaced,
+        )?;
         self.committed = true;
         Ok(WriteSummary {
             written: self.written.load(Ordering::Relaxed),
@@ -436,8 +567,21 @@ fn absolute(path: &Path) -> PathBuf {
     })
 }
 
+/// What becomes of the output a swap replaces.
+#[derive(Clone, Copy, PartialEq)]
+enum Replaced {
+    Deleted,
+    KeptAsSpare,
+}
+
 /// Moves the staging folder to `output`, keeping the old output until the move worked.
-fn swap_in(output: &Path, staging: &Path, parent: &Path, name: &str) -> Result<(), WriteError> {
+fn swap_in(
+    output: &Path,
+    staging: &Path,
+    parent: &Path,
+    name: &str,
+    replaced: Replaced,
+) -> Result<(), WriteError> {
     if !output.exists() {
         return fs::rename(staging, output).map_err(io_error(output));
     }
@@ -458,6 +602,14 @@ fn swap_in(output: &Path, staging: &Path, parent: &Path, name: &str) -> Result<(
             source,
         });
     }
+    if replaced == Replaced::KeptAsSpare {
+        let spare = spare_path(parent, name);
+        // An older spare (left while updates went in place) is deleted instead.
+        if !spare.exists() && fs::rename(&retired, &spare).is_ok() {
+            lock(&SPARES).push(spare);
+            return Ok(());
+        }
+    }
     // The new site is in place; the old one is deleted while `serve` tells browsers to
     // reload (thousands of files: tens of milliseconds).
     let deletion = std::thread::spawn(move || {
@@ -472,12 +624,80 @@ fn swap_in(output: &Path, staging: &Path, parent: &Path, name: &str) -> Result<(
 /// Deletions of replaced outputs still running.
 static RETIRED: Mutex<Vec<std::thread::JoinHandle<()>>> = Mutex::new(Vec::new());
 
+/// Replaced outputs kept for the next staging folder (see [`Staging::begin_recycled`]).
+static SPARES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Where the output replaced last is kept for reuse, beside the output.
+fn spare_path(parent: &Path, name: &str) -> PathBuf {
+    parent.join(format!(".{name}.loopbook-spare-{}", std::process::id()))
+}
+
+fn forget_spare(spare: &Path) {
+    lock(&SPARES).retain(|kept| kept != spare);
+}
+
+/// Deletes the spares this process kept (see [`Staging::begin_recycled`]); a command
+/// calls it before it exits, with [`wait_for_deletions`].
+pub fn remove_spares() {
+    for spare in std::mem::take(&mut *lock(&SPARES)) {
+        let _ = fs::remove_dir_all(spare);
+    }
+}
+
 /// Waits until every output this process replaced is deleted; a command calls it
 /// before it exits, so that no old output is left behind.
 pub fn wait_for_deletions() {
     let running = std::mem::take(&mut *RETIRED.lock().unwrap_or_else(|poison| poison.into_inner()));
     for deletion in running {
         let _ = deletion.join();
+    }
+}
+
+/// Whether two metadata are of the same file.
+fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        a.dev() == b.dev() && a.ino() == b.ino()
+    }
+    #[cfg(not(unix))]
+    {
+        // Not known without inodes: the caller links again.
+        let _ = (a, b);
+        false
+    }
+}
+
+/// Whether a file has no other name, so writing over it changes nothing else.
+fn is_sole_link(metadata: &fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        metadata.is_file() && metadata.nlink() == 1
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = metadata;
+        false
+    }
+}
+
+/// Writes `contents` over an existing file, then cuts it to their length. Not
+/// truncated first: ext4 flushes a file emptied by truncation and written again when
+/// it is closed (so that a crash cannot leave it empty), a wait per file that a staging
+/// folder does not need.
+fn write_over(path: &Path, contents: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    let mut file = fs::OpenOptions::new().write(true).open(path)?;
+    file.write_all(contents)?;
+    file.set_len(contents.len() as u64)
+}
+
+/// Removes a file, or a folder with everything in it.
+fn remove_any(path: &Path, metadata: &fs::Metadata) -> io::Result<()> {
+    match metadata.is_dir() {
+        true => fs::remove_dir_all(path),
+        false => fs::remove_file(path),
     }
 }
 
@@ -531,6 +751,108 @@ mod tests {
         write_site(&output, &book, vec![file("a.html", "A3")], &[]).unwrap();
         assert_eq!(fs::read_to_string(output.join("a.html")).unwrap(), "A3");
         assert!(!output.join("b/c.html").exists());
+        wait_for_deletions();
+        let leftovers: Vec<_> = fs::read_dir(&book).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "only public/ remains: {leftovers:?}");
+    }
+
+    /// One whole-site write through a recycled staging folder: `put` files are
+    /// written, `kept` ones taken from the output as they are.
+    fn write_recycled(output: &Path, book: &Path, put: &[(&str, &str)], kept: &[&str]) {
+        let staging = Staging::begin_recycled(output, book).unwrap();
+        for (path, text) in put {
+            staging.put(path, text.as_bytes());
+        }
+        for path in kept {
+            staging.keep(path);
+        }
+        staging.commit().unwrap();
+    }
+
+    fn tree(folder: &Path) -> Vec<(String, String)> {
+        let mut files: Vec<(String, String)> = walkdir::WalkDir::new(folder)
+            .into_iter()
+            .map(Result::unwrap)
+            .filter(|entry| entry.file_type().is_file())
+            .map(|entry| {
+                let rel = entry.path().strip_prefix(folder).unwrap();
+                let text = fs::read_to_string(entry.path()).unwrap();
+                (rel.to_string_lossy().into_owned(), text)
+            })
+            .collect();
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn a_recycled_staging_folder_writes_each_site_exactly_and_never_touches_the_live_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let book = dir.path().join("book");
+        fs::create_dir_all(&book).unwrap();
+        let output = book.join("public");
+        let marker = format!(
+            "{{\"generator\": \"loopbook {}\"}}\n",
+            env!("CARGO_PKG_VERSION")
+        );
+        let site = |files: &[(&str, &str)]| {
+            let mut all: Vec<(String, String)> = files
+                .iter()
+                .map(|(path, text)| (path.to_string(), text.to_string()))
+                .collect();
+            all.push((MARKER.to_string(), marker.clone()));
+            all.sort();
+            all
+        };
+
+        // No spare yet: an empty staging folder; the replaced output becomes the spare.
+        write_recycled(&output, &book, &[("a.html", "A1"), ("b/c.html", "C1")], &[]);
+        write_recycled(&output, &book, &[("a.html", "A2"), ("b/c.html", "C1")], &[]);
+        let spare = spare_path(&book, "public");
+        assert_eq!(tree(&spare), site(&[("a.html", "A1"), ("b/c.html", "C1")]));
+        let spare_inode = fs::metadata(spare.join("a.html")).unwrap().ino();
+        // `b/c.html` is the same file in both: the spare's copy is a link to the live one.
+        assert_eq!(fs::metadata(spare.join("b/c.html")).unwrap().nlink(), 2);
+
+        // The next site starts as the spare: a sole file is written over in place, a
+        // file linked to the live output is replaced without changing the live one, a
+        // file the new site lacks goes, and a file stands where a folder was.
+        let staging = Staging::begin_recycled(&output, &book).unwrap();
+        staging.put("a.html", b"A3");
+        staging.put("b/c.html", b"C3");
+        staging.put("d.html", b"D3");
+        assert_eq!(
+            fs::read_to_string(output.join("b/c.html")).unwrap(),
+            "C1",
+            "the live site is as it was until the commit"
+        );
+        staging.commit().unwrap();
+        assert_eq!(
+            tree(&output),
+            site(&[("a.html", "A3"), ("b/c.html", "C3"), ("d.html", "D3")])
+        );
+        assert_eq!(
+            fs::metadata(output.join("a.html")).unwrap().ino(),
+            spare_inode
+        );
+        assert_eq!(
+            tree(&spare),
+            site(&[("a.html", "A2"), ("b/c.html", "C1")]),
+            "the site replaced now is the spare, whole"
+        );
+
+        // A folder where a file was and a file where a folder was; a kept file.
+        write_recycled(
+            &output,
+            &book,
+            &[("a.html/x.html", "X"), ("b", "B")],
+            &["d.html"],
+        );
+        assert_eq!(
+            tree(&output),
+            site(&[("a.html/x.html", "X"), ("b", "B"), ("d.html", "D3")])
+        );
+
+        remove_spares();
         wait_for_deletions();
         let leftovers: Vec<_> = fs::read_dir(&book).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "only public/ remains: {leftovers:?}");

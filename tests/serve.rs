@@ -257,6 +257,18 @@ fn each_kind_of_edit_serves_what_a_clean_build_writes_and_rewrites_only_what_cha
         },
         &["guide.html", "index.html", "other.html", "placement.html"],
     );
+    // A second whole-site rebuild writes into the output the first one replaced.
+    edit(
+        "the template again",
+        &|| {
+            let path = "themes/default/templates/page.html";
+            let text = book
+                .read(path)
+                .replace("<!-- edited -->", "<!-- edited twice -->");
+            book.write(path, &text);
+        },
+        &["guide.html", "index.html", "other.html", "placement.html"],
+    );
     edit(
         "book.toml",
         &|| {
@@ -548,36 +560,50 @@ fn a_busy_port_is_refused_with_a_clear_message() {
 }
 
 #[test]
-fn ctrl_c_stops_cleanly_and_leaves_a_cache_for_the_next_build() {
-    let book = example_book();
-    let mut server = Server::start(&book);
-    let start = server.rebuilds();
-    book.write("content/other.md", "# Other\n\nBefore stopping.\n");
-    server.wait_for_rebuilds(start + 1);
-    let status = Command::new("kill")
-        .args(["-INT", &server.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let started = Instant::now();
-    let exit = loop {
-        if let Some(exit) = server.child.try_wait().unwrap() {
-            break exit;
-        }
-        assert!(started.elapsed() < WAIT, "serve did not stop on Ctrl-C");
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert!(exit.success(), "{exit:?}");
-    let leftovers: Vec<String> = std::fs::read_dir(book.path())
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| name.contains("loopbook-staging") || name.contains("loopbook-old"))
-        .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
+fn ctrl_c_or_sigterm_stops_cleanly_and_leaves_a_cache_for_the_next_build() {
+    for signal in ["-INT", "-TERM"] {
+        let book = example_book();
+        let mut server = Server::start(&book);
+        let start = server.rebuilds();
+        book.write("content/other.md", "# Other\n\nBefore stopping.\n");
+        server.wait_for_rebuilds(start + 1);
+        // A whole-site rebuild, which keeps the output it replaced for the next one.
+        let template = "themes/default/templates/page.html";
+        let text = book
+            .read(template)
+            .replace("<article", "<!-- edited -->\n<article");
+        book.write(template, &text);
+        server.wait_for_rebuilds(start + 2);
+        let status = Command::new("kill")
+            .args([signal, &server.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let started = Instant::now();
+        let exit = loop {
+            if let Some(exit) = server.child.try_wait().unwrap() {
+                break exit;
+            }
+            assert!(started.elapsed() < WAIT, "serve did not stop on {signal}");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert!(exit.success(), "{signal}: {exit:?}");
+        let leftovers: Vec<String> = std::fs::read_dir(book.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            // The cache file stays; staging, old and spare outputs go.
+            .filter(|name| name.contains(".loopbook-") && !name.ends_with(".loopbook-cache"))
+            .collect();
+        assert!(leftovers.is_empty(), "{signal}: {leftovers:?}");
 
-    let next = book.build(&[]);
-    next.expect_success();
-    assert!(next.stderr.contains("(0 rendered"), "{}", next.stderr);
+        let next = book.build(&[]);
+        next.expect_success();
+        assert!(
+            next.stderr.contains("(0 rendered"),
+            "{signal}: {}",
+            next.stderr
+        );
+    }
 }
 
 #[test]

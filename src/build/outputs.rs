@@ -150,7 +150,10 @@ impl BuildState {
         if in_place {
             return Ok(Destination::Memory);
         }
-        let staging = write::Staging::begin(&output, &config.root)?;
+        let staging = match self.recycle_outputs {
+            true => write::Staging::begin_recycled(&output, &config.root)?,
+            false => write::Staging::begin(&output, &config.root)?,
+        };
         Ok(Destination::Staging(Box::new(staging)))
     }
 

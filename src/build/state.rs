@@ -26,7 +26,7 @@
 //! site-wide files, each output path claimed by its one producer (the `producers`
 //! module); then write (the `outputs` module), keeping everything else.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -50,6 +50,7 @@ use crate::placements::{self, Catalog};
 use crate::publish::search::{IndexFile, PostingsMemo, TermTable};
 use crate::publish::sitemap::{self, KnownTimes};
 use crate::publish::{self, PageDigest, llms};
+use crate::render::html::RenderedBody;
 use crate::render::{self, Sink, theme::Theme};
 use crate::resolve::{self, Fact, Outline, Page, PageInput, Resolution, Site};
 use crate::sources::{self, PageSource, StaticFile};
@@ -97,8 +98,13 @@ struct Plan<'s> {
 }
 
 /// A page rendered by this build: its output and its Markdown copy, and the frame
-/// fingerprint it was rendered with (by output path).
-type RenderedPage = ([(String, Planned); 2], (String, u64));
+/// fingerprint it was rendered with (by output path), and its body and digest when
+/// the state remembers them.
+type RenderedPage = (
+    [(String, Planned); 2],
+    (String, u64),
+    Option<MadeFromDocument>,
+);
 
 /// What the site-wide outputs are made for, and where they go.
 struct Made<'a> {
@@ -171,6 +177,26 @@ pub(super) struct PageRecord {
     pub(super) facts: Option<Vec<Fact>>,
 }
 
+/// What a page's resolved document alone makes: see [`BuildState::made`].
+#[derive(Clone)]
+struct MadeFromDocument {
+    document_print: u64,
+    title: String,
+    body: RenderedBody,
+    digest: PageDigest,
+}
+
+impl MadeFromDocument {
+    fn make(page: &Page, document: &Document, document_print: u64) -> Self {
+        MadeFromDocument {
+            document_print,
+            title: page.title.clone(),
+            body: render::html::render_document(document),
+            digest: PageDigest::of(page, document),
+        }
+    }
+}
+
 /// State carried from one build of a book to the next.
 pub struct BuildState {
     pub(super) config_key: u64,
@@ -202,6 +228,11 @@ pub struct BuildState {
     /// The last index's postings, while documents are kept (`serve`); dropped by a build
     /// that is not written, whose digests the next build does not keep.
     postings: Option<PostingsMemo>,
+    /// Each page's body and search digest with the fingerprint of the resolved document
+    /// they were made from, by output path, while documents are kept (`serve`). Both
+    /// depend on the document alone (and the digest on the title), not on the frame: a
+    /// template edit renders every page again, but highlights none of their code again.
+    made: HashMap<String, MadeFromDocument>,
     theme: Option<(Theme, u64)>,
     /// Documents stay in memory between builds (`serve`); else pages that must be
     /// rendered again but did not change are parsed again.
@@ -210,6 +241,9 @@ pub struct BuildState {
     /// a new look, while the output folder is there (`serve`: nobody else writes its
     /// output, and a page edit otherwise looked at every file of the site).
     pub trust_checked_outputs: bool,
+    /// A build that replaces the whole output keeps the replaced one to write the next
+    /// such build into (`serve`: see [`crate::write::Staging::begin_recycled`]).
+    pub recycle_outputs: bool,
     /// The output folder holds loopbook's marker, as the current build found it.
     pub(super) output_marked: bool,
     /// Changes found while loading the state (from the cache file), for the next build.
@@ -234,9 +268,11 @@ impl Default for BuildState {
             frame_prints: HashMap::new(),
             terms: TermTable::default(),
             postings: None,
+            made: HashMap::new(),
             theme: None,
             keep_documents: false,
             trust_checked_outputs: false,
+            recycle_outputs: false,
             output_marked: false,
             pending: None,
         }
@@ -817,14 +853,17 @@ impl BuildState {
                 let mut contents = Vec::new();
                 let mut markdown = (llms::markdown_path(page), String::new());
                 let mut digest = PageDigest::default();
+                let mut remembered = None;
                 if let Some(document) = taken.as_ref().or(page.document.as_ref()) {
+                    let made = state.made_from_document(page, document);
+                    remembered = state.keep_documents.then(|| made.clone());
                     if let Some(theme) = theme {
-                        let (bytes, found) = render::render_page(config, &frame, document, theme);
+                        let (bytes, found) = render::frame_body(config, &frame, made.body, theme);
                         diagnostics.extend(found);
                         contents = bytes.unwrap_or_default();
                     }
                     markdown = copies.copy(page, document);
-                    digest = PageDigest::of(page, document);
+                    digest = made.digest;
                 }
                 drop(taken);
                 progress.page_done();
@@ -842,14 +881,42 @@ impl BuildState {
                     key,
                 );
                 let print = (page.output.clone(), frame_print);
-                ([(page.output.clone(), html), (markdown_path, copy)], print)
+                (
+                    [(page.output.clone(), html), (markdown_path, copy)],
+                    print,
+                    remembered,
+                )
             })
             .collect();
-        for (files, (output, print)) in rendered {
+        for (files, (output, print), remembered) in rendered {
             planned.extend(files);
+            if let Some(made) = remembered {
+                self.made.insert(output.clone(), made);
+            }
             self.frame_prints.insert(output, print);
         }
+        if self.made.len() > site.pages.len() {
+            let outputs: HashSet<&str> =
+                site.pages.iter().map(|page| page.output.as_str()).collect();
+            self.made
+                .retain(|output, _| outputs.contains(output.as_str()));
+        }
         planned
+    }
+
+    /// A page's body and search digest: as made before when its resolved document and
+    /// title are the same (only while documents are kept), else made now.
+    fn made_from_document(&self, page: &Page, document: &Document) -> MadeFromDocument {
+        if !self.keep_documents {
+            return MadeFromDocument::make(page, document, 0);
+        }
+        let document_print = fingerprint::of(document);
+        match self.made.get(&page.output) {
+            Some(made) if made.document_print == document_print && made.title == page.title => {
+                made.clone()
+            }
+            _ => MadeFromDocument::make(page, document, document_print),
+        }
     }
 
     /// The theme's own files, made again every build (they are cheap, and rewritten

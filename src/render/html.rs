@@ -25,6 +25,7 @@ pub struct TocEntry {
 }
 
 /// The rendered body of a page.
+#[derive(Clone)]
 pub struct RenderedBody {
     pub html: String,
     pub toc: Vec<TocEntry>,

@@ -273,7 +273,17 @@ pub fn render_page(
     document: &crate::doc::Document,
     theme: &Theme,
 ) -> (Option<Vec<u8>>, Vec<Diagnostic>) {
-    let body = html::render_document(document);
+    frame_body(config, frame, html::render_document(document), theme)
+}
+
+/// Puts a page's rendered body in its frame: the bytes of its output file, or `None`
+/// when the template failed. The diagnostics are the body's, then the template's.
+pub fn frame_body(
+    config: &Config,
+    frame: &Frame,
+    body: html::RenderedBody,
+    theme: &Theme,
+) -> (Option<Vec<u8>>, Vec<Diagnostic>) {
     let mut diagnostics = body.diagnostics;
     let site_context = SiteContext::of(config);
     let context = PageContext {

@@ -84,6 +84,7 @@ pub fn serve(options: &ServeOptions) -> Result<(), ServeError> {
     let mut state = build::cache::load(&config).unwrap_or_default();
     state.keep_documents = true;
     state.trust_checked_outputs = true;
+    state.recycle_outputs = true;
     let changes = state.take_pending_changes();
     let report = state.rebuild(&options.build, &changes, &())?;
     print_report(&report, options.color, "Built");
@@ -151,7 +152,7 @@ pub fn serve(options: &ServeOptions) -> Result<(), ServeError> {
         let app = http::router(shared);
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
-                let _ = tokio::signal::ctrl_c().await;
+                stop_requested().await;
                 let _ = stop_sender.send(true);
             })
             .await
@@ -161,6 +162,23 @@ pub fn serve(options: &ServeOptions) -> Result<(), ServeError> {
     let _ = rebuilder.join();
     eprintln!("Stopped.");
     served.map_err(ServeError::Runtime)
+}
+
+/// Ctrl-C, or SIGTERM (what `kill` and service managers send): either stops the
+/// server the same clean way, which leaves no spare or old output behind.
+async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 fn bind(host: IpAddr, port: u16) -> Result<TcpListener, ServeError> {
