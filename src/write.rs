@@ -105,6 +105,7 @@ impl Staging {
         let name: String = output
             .file_name()
             .map_or("public".into(), |n| n.to_string_lossy().into());
+        retire_leftovers(&parent, &name);
         let folder = parent.join(format!(".{name}.loopbook-staging-{}", std::process::id()));
         remove_if_present(&folder)?;
         let spare = spare_path(&parent, &name);
@@ -372,6 +373,7 @@ impl InPlace {
         let name = output
             .file_name()
             .map_or("public".into(), |n| n.to_string_lossy().into_owned());
+        retire_leftovers(&parent, &name);
         let folder = parent.join(format!(".{name}.loopbook-staging-{}", std::process::id()));
         remove_if_present(&folder)?;
         fs::create_dir_all(&folder).map_err(io_error(&folder))?;
@@ -612,13 +614,57 @@ fn swap_in(
     }
     // The new site is in place; the old one is deleted while `serve` tells browsers to
     // reload (thousands of files: tens of milliseconds).
+    delete_in_background(retired);
+    Ok(())
+}
+
+fn delete_in_background(folder: PathBuf) {
     let deletion = std::thread::spawn(move || {
-        let _ = fs::remove_dir_all(&retired);
+        let _ = fs::remove_dir_all(&folder);
     });
     let mut running = RETIRED.lock().unwrap_or_else(|poison| poison.into_inner());
     running.retain(|deletion| !deletion.is_finished());
     running.push(deletion);
-    Ok(())
+}
+
+/// Deletes, in the background, the staging folders, old outputs and spares that
+/// processes which are gone left beside the output (killed, or the machine went down,
+/// before they could clean up). Only where `/proc` tells which processes run; a folder
+/// of a process that still runs, or may, is left alone.
+fn retire_leftovers(parent: &Path, name: &str) {
+    let processes = Path::new("/proc");
+    if !processes.join("self").exists() {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    let prefix = format!(".{name}.loopbook-");
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(rest) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let Some(pid) = ["staging-", "old-", "spare-"]
+            .iter()
+            .find_map(|kind| rest.strip_prefix(kind))
+            .and_then(|rest| rest.split('-').next())
+            .filter(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+        else {
+            continue;
+        };
+        let gone = pid != std::process::id().to_string() && !processes.join(pid).exists();
+        if gone && entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+            // Renamed first, so that a second build starting now does not delete it too.
+            static LEFTOVERS: AtomicUsize = AtomicUsize::new(0);
+            let number = LEFTOVERS.fetch_add(1, Ordering::Relaxed);
+            let pid = std::process::id();
+            let retiring = parent.join(format!(".{name}.loopbook-old-{pid}-left{number}"));
+            if fs::rename(entry.path(), &retiring).is_ok() {
+                delete_in_background(retiring);
+            }
+        }
+    }
 }
 
 /// Deletions of replaced outputs still running.
@@ -856,6 +902,46 @@ mod tests {
         wait_for_deletions();
         let leftovers: Vec<_> = fs::read_dir(&book).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "only public/ remains: {leftovers:?}");
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn folders_left_by_processes_that_are_gone_are_deleted_and_no_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let book = dir.path().join("book");
+        let output = book.join("public");
+        // Above Linux's largest process id: no such process can run.
+        let gone = 999_999_999u32;
+        let ours = std::process::id();
+        let left = [
+            format!(".public.loopbook-staging-{gone}"),
+            format!(".public.loopbook-old-{gone}-3"),
+            format!(".public.loopbook-spare-{gone}"),
+        ];
+        let kept = [
+            ".public.loopbook-staging-1".to_string(), // init runs
+            format!(".public.loopbook-spare-{ours}"),
+            format!(".other.loopbook-staging-{gone}"), // another output's
+            ".public.loopbook-cache".to_string(),
+        ];
+        for name in left.iter().chain(&kept[..3]) {
+            fs::create_dir_all(book.join(name).join("guide")).unwrap();
+            fs::write(book.join(name).join("guide/a.html"), "A").unwrap();
+        }
+        fs::write(book.join(&kept[3]), "cache").unwrap();
+
+        write_site(&output, &book, vec![file("a.html", "A")], &[]).unwrap();
+        wait_for_deletions();
+
+        let mut names: Vec<String> = fs::read_dir(&book)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        let mut expected: Vec<String> = kept.to_vec();
+        expected.push("public".to_string());
+        expected.sort();
+        assert_eq!(names, expected);
     }
 
     #[test]

@@ -319,7 +319,8 @@ impl Ignore {
         if path.starts_with(&self.output) {
             return true;
         }
-        // Staging folders, the retired output and the cache file sit beside the output.
+        // Staging folders, retired and spare outputs and the cache file sit beside the
+        // output.
         if path.parent() == Some(self.output_parent.as_path())
             && let Some(name) = path.file_name().and_then(|name| name.to_str())
             && name.starts_with(&format!(".{}.loopbook", self.output_name))
@@ -331,7 +332,9 @@ impl Ignore {
                 .file_name()
                 .and_then(|name| name.to_str())
                 .is_some_and(|name| {
-                    name.contains(".loopbook-staging-") || name.contains(".loopbook-old-")
+                    [".loopbook-staging-", ".loopbook-old-", ".loopbook-spare-"]
+                        .iter()
+                        .any(|kind| name.contains(kind))
                 })
         });
         // `.git` and other hidden folders: discovery never reads them either.
@@ -479,6 +482,26 @@ mod tests {
             .flat_map(|event| changes_of(event, &ignore()))
             .collect();
         assert_eq!(changes, [Change::Added("/book/content/a.md".into())]);
+    }
+
+    #[test]
+    fn what_a_build_writes_beside_an_output_outside_the_book_is_not_a_change() {
+        let ignore = Ignore {
+            output: PathBuf::from("/site/public"),
+            output_parent: PathBuf::from("/site"),
+            ..ignore()
+        };
+        for path in [
+            "/site/.public.loopbook-staging-7/a.html",
+            "/site/.public.loopbook-old-7-0/a.html",
+            "/site/.public.loopbook-spare-7/guide/a.html",
+        ] {
+            let written = event(
+                EventKind::Modify(ModifyKind::Data(DataChange::Any)),
+                &[path],
+            );
+            assert!(changes_of(&written, &ignore).is_empty(), "{path}");
+        }
     }
 
     #[test]
