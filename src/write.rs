@@ -276,11 +276,13 @@ impl Staging {
                 folders.push(entry.into_path());
                 continue;
             }
+            // Output paths are `/`-separated whatever the platform's separator.
             let rel = entry
                 .path()
                 .strip_prefix(&self.folder)
                 .unwrap_or(entry.path());
-            let kept = rel.to_str().is_some_and(|rel| touched.contains(rel));
+            let rel: Vec<_> = rel.iter().map(|part| part.to_string_lossy()).collect();
+            let kept = touched.contains(&rel.join("/"));
             if !kept {
                 fs::remove_file(entry.path()).map_err(io_error(entry.path()))?;
             }
