@@ -632,7 +632,9 @@ fn delete_in_background(folder: PathBuf) {
 /// Deletes, in the background, the staging folders, old outputs and spares that
 /// processes which are gone left beside the output (killed, or the machine went down,
 /// before they could clean up). Only where `/proc` tells which processes run; a folder
-/// of a process that still runs, or may, is left alone.
+/// of a process that still runs, or may, is left alone. Shortcoming: a loopbook in
+/// another PID namespace writing the same folder looks gone; its build then fails with
+/// an error (its staging folder vanished) and leaves its output as it was.
 fn retire_leftovers(parent: &Path, name: &str) {
     let processes = Path::new("/proc");
     if !processes.join("self").exists() {
