@@ -22,6 +22,35 @@ use crate::sources::StaticFile;
 /// Marks a folder as loopbook's output, so a later build may replace it.
 pub const MARKER: &str = ".loopbook";
 
+/// The kinds of folder a process keeps beside the output, each named
+/// `.{output}.loopbook-{kind}-{process id}…` (see [`work_folder`]).
+const WORK_FOLDERS: [&str; 3] = ["staging", "old", "spare"];
+
+/// Whether a file name is that of a folder some loopbook keeps beside its output
+/// (staging, replaced or spare), whose contents are never the book's.
+pub fn is_work_folder(name: &str) -> bool {
+    name.match_indices(".loopbook-").any(|(at, found)| {
+        let rest = &name[at + found.len()..];
+        let kind_of = |kind: &&str| rest.strip_prefix(*kind)?.strip_prefix('-');
+        WORK_FOLDERS.iter().any(|kind| kind_of(kind).is_some())
+    })
+}
+
+/// This process's folder of `kind` beside the output `name` in `parent`; `suffix`
+/// tells apart several of one kind.
+fn work_folder(parent: &Path, name: &str, kind: &str, suffix: &str) -> PathBuf {
+    let pid = std::process::id();
+    parent.join(format!(".{name}.loopbook-{kind}-{pid}{suffix}"))
+}
+
+/// What the marker file holds.
+fn marker_contents() -> String {
+    format!(
+        "{{\"generator\": \"loopbook {}\"}}\n",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
     #[error("the output folder {} contains the book itself", .0.display())]
@@ -106,7 +135,7 @@ impl Staging {
             .file_name()
             .map_or("public".into(), |n| n.to_string_lossy().into());
         retire_leftovers(&parent, &name);
-        let folder = parent.join(format!(".{name}.loopbook-staging-{}", std::process::id()));
+        let folder = work_folder(&parent, &name, "staging", "");
         remove_if_present(&folder)?;
         let spare = spare_path(&parent, &name);
         let reused = recycle && spare.is_dir() && fs::rename(&spare, &folder).is_ok();
@@ -296,11 +325,7 @@ impl Staging {
 
     /// Swaps the staging folder in for the output.
     pub fn commit(mut self) -> Result<WriteSummary, WriteError> {
-        let marker = format!(
-            "{{\"generator\": \"loopbook {}\"}}\n",
-            env!("CARGO_PKG_VERSION")
-        );
-        self.put(MARKER, marker.as_bytes());
+        self.put(MARKER, marker_contents().as_bytes());
         let error = self
             .first_error
             .lock()
@@ -376,7 +401,7 @@ impl InPlace {
             .file_name()
             .map_or("public".into(), |n| n.to_string_lossy().into_owned());
         retire_leftovers(&parent, &name);
-        let folder = parent.join(format!(".{name}.loopbook-staging-{}", std::process::id()));
+        let folder = work_folder(&parent, &name, "staging", "");
         remove_if_present(&folder)?;
         fs::create_dir_all(&folder).map_err(io_error(&folder))?;
         Ok(InPlace {
@@ -592,10 +617,7 @@ fn swap_in(
     // Numbered, as the old output of the previous swap may still be being deleted.
     static SWAPS: AtomicUsize = AtomicUsize::new(0);
     let number = SWAPS.fetch_add(1, Ordering::Relaxed);
-    let retired = parent.join(format!(
-        ".{name}.loopbook-old-{}-{number}",
-        std::process::id()
-    ));
+    let retired = work_folder(parent, name, "old", &format!("-{number}"));
     remove_if_present(&retired)?;
     fs::rename(output, &retired).map_err(io_error(output))?;
     if let Err(source) = fs::rename(staging, output) {
@@ -649,9 +671,9 @@ fn retire_leftovers(parent: &Path, name: &str) {
         let Some(rest) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
             continue;
         };
-        let Some(pid) = ["staging-", "old-", "spare-"]
+        let Some(pid) = WORK_FOLDERS
             .iter()
-            .find_map(|kind| rest.strip_prefix(kind))
+            .find_map(|kind| rest.strip_prefix(kind)?.strip_prefix('-'))
             .and_then(|rest| rest.split('-').next())
             .filter(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
         else {
@@ -662,8 +684,7 @@ fn retire_leftovers(parent: &Path, name: &str) {
             // Renamed first, so that a second build starting now does not delete it too.
             static LEFTOVERS: AtomicUsize = AtomicUsize::new(0);
             let number = LEFTOVERS.fetch_add(1, Ordering::Relaxed);
-            let pid = std::process::id();
-            let retiring = parent.join(format!(".{name}.loopbook-old-{pid}-left{number}"));
+            let retiring = work_folder(parent, name, "old", &format!("-left{number}"));
             if fs::rename(entry.path(), &retiring).is_ok() {
                 delete_in_background(retiring);
             }
@@ -679,7 +700,7 @@ static SPARES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
 /// Where the output replaced last is kept for reuse, beside the output.
 fn spare_path(parent: &Path, name: &str) -> PathBuf {
-    parent.join(format!(".{name}.loopbook-spare-{}", std::process::id()))
+    work_folder(parent, name, "spare", "")
 }
 
 fn forget_spare(spare: &Path) {
@@ -763,6 +784,16 @@ mod tests {
     use super::*;
     use std::os::unix::fs::MetadataExt;
 
+    /// A temporary folder holding an empty book folder, and the book's output path
+    /// (not yet made); the folder goes when the first value is dropped.
+    fn new_book() -> (tempfile::TempDir, PathBuf, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let book = dir.path().join("book");
+        fs::create_dir_all(&book).unwrap();
+        let output = book.join("public");
+        (dir, book, output)
+    }
+
     fn file(path: &str, text: &str) -> OutputFile {
         OutputFile {
             path: path.to_string(),
@@ -772,10 +803,7 @@ mod tests {
 
     #[test]
     fn unchanged_files_keep_their_inode_and_changed_ones_are_rewritten() {
-        let dir = tempfile::tempdir().unwrap();
-        let book = dir.path().join("book");
-        fs::create_dir_all(&book).unwrap();
-        let output = book.join("public");
+        let (_dir, book, output) = new_book();
 
         write_site(
             &output,
@@ -836,14 +864,8 @@ mod tests {
 
     #[test]
     fn a_recycled_staging_folder_writes_each_site_exactly_and_never_touches_the_live_one() {
-        let dir = tempfile::tempdir().unwrap();
-        let book = dir.path().join("book");
-        fs::create_dir_all(&book).unwrap();
-        let output = book.join("public");
-        let marker = format!(
-            "{{\"generator\": \"loopbook {}\"}}\n",
-            env!("CARGO_PKG_VERSION")
-        );
+        let (_dir, book, output) = new_book();
+        let marker = marker_contents();
         let site = |files: &[(&str, &str)]| {
             let mut all: Vec<(String, String)> = files
                 .iter()
@@ -950,10 +972,7 @@ mod tests {
 
     #[test]
     fn an_in_place_update_changes_only_what_it_names_and_nothing_until_committed() {
-        let dir = tempfile::tempdir().unwrap();
-        let book = dir.path().join("book");
-        fs::create_dir_all(&book).unwrap();
-        let output = book.join("public");
+        let (_dir, book, output) = new_book();
         write_site(
             &output,
             &book,
@@ -989,10 +1008,7 @@ mod tests {
 
     #[test]
     fn an_interrupted_update_is_noticed() {
-        let dir = tempfile::tempdir().unwrap();
-        let book = dir.path().join("book");
-        fs::create_dir_all(&book).unwrap();
-        let output = book.join("public");
+        let (_dir, book, output) = new_book();
         write_site(&output, &book, vec![file("a.html", "A")], &[]).unwrap();
         fs::write(journal_path(&output), "a.html\n").unwrap();
         assert!(matches!(
@@ -1041,10 +1057,7 @@ mod tests {
 
     #[test]
     fn an_in_place_update_refuses_paths_that_leave_the_output() {
-        let dir = tempfile::tempdir().unwrap();
-        let book = dir.path().join("book");
-        fs::create_dir_all(&book).unwrap();
-        let output = book.join("public");
+        let (_dir, book, output) = new_book();
         write_site(&output, &book, vec![file("a.html", "A")], &[]).unwrap();
         fs::write(book.join("keep.txt"), "precious").unwrap();
 

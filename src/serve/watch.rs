@@ -331,11 +331,7 @@ impl Ignore {
             ancestor
                 .file_name()
                 .and_then(|name| name.to_str())
-                .is_some_and(|name| {
-                    [".loopbook-staging-", ".loopbook-old-", ".loopbook-spare-"]
-                        .iter()
-                        .any(|kind| name.contains(kind))
-                })
+                .is_some_and(crate::write::is_work_folder)
         });
         // `.git` and other hidden folders: discovery never reads them either.
         let hidden = path.strip_prefix(&self.root).is_ok_and(|inside| {
